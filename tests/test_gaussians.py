@@ -1,0 +1,100 @@
+"""Gaussian closed forms against numerical integration and each other."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import integrate, stats
+
+import klcourse as kc
+
+means = st.floats(-3, 3)
+sigmas = st.floats(0.3, 3)
+
+
+def kl_by_quadrature(mu_p, s_p, mu_q, s_q):
+    p, q = stats.norm(mu_p, s_p), stats.norm(mu_q, s_q)
+    lo, hi = mu_p - 12 * s_p, mu_p + 12 * s_p
+    value, _ = integrate.quad(lambda x: p.pdf(x) * (p.logpdf(x) - q.logpdf(x)), lo, hi, limit=200)
+    return value
+
+
+@given(means, sigmas, means, sigmas)
+def test_univariate_matches_quadrature(mu_p, s_p, mu_q, s_q):
+    assert kc.gaussian_kl(mu_p, s_p, mu_q, s_q) == pytest.approx(
+        kl_by_quadrature(mu_p, s_p, mu_q, s_q), rel=1e-6, abs=1e-9
+    )
+
+
+def test_univariate_known_values_and_broadcasting():
+    assert kc.gaussian_kl(0, 1, 1, 1) == 0.5
+    assert kc.gaussian_kl(0, 1, 0, 1) == 0.0
+    out = kc.gaussian_kl(np.array([0.0, 1.0, 2.0]), 1.0, 0.0, 1.0)
+    np.testing.assert_allclose(out, [0.0, 0.5, 2.0])
+
+
+@given(means, sigmas, means, sigmas)
+def test_multivariate_diagonal_equals_sum_of_univariate(mu1, s1, mu2, s2):
+    mu_p, mu_q = np.array([mu1, mu2]), np.array([mu2, mu1])
+    cov_p, cov_q = np.diag([s1**2, s2**2]), np.diag([s2**2, s1**2])
+    expected = kc.gaussian_kl(mu1, s1, mu2, s2) + kc.gaussian_kl(mu2, s2, mu1, s1)
+    assert kc.gaussian_kl_mv(mu_p, cov_p, mu_q, cov_q) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_multivariate_matches_naive_formula_and_monte_carlo():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    cov_p, cov_q = a @ a.T + 0.5 * np.eye(3), b @ b.T + 0.5 * np.eye(3)
+    mu_p, mu_q = rng.normal(size=3), rng.normal(size=3)
+    inv_q = np.linalg.inv(cov_q)
+    d = mu_q - mu_p
+    naive = 0.5 * (
+        np.trace(inv_q @ cov_p)
+        + d @ inv_q @ d
+        - 3
+        + math.log(np.linalg.det(cov_q) / np.linalg.det(cov_p))
+    )
+    exact = kc.gaussian_kl_mv(mu_p, cov_p, mu_q, cov_q)
+    assert exact == pytest.approx(naive, rel=1e-10)
+    x = stats.multivariate_normal(mu_p, cov_p).rvs(size=400_000, random_state=1)
+    log_ratio = stats.multivariate_normal(mu_p, cov_p).logpdf(x) - stats.multivariate_normal(
+        mu_q, cov_q
+    ).logpdf(x)
+    stderr = log_ratio.std() / math.sqrt(len(x))
+    assert abs(log_ratio.mean() - exact) < 5 * stderr
+
+
+def test_multivariate_is_stable_for_ill_conditioned_covariances():
+    cov = np.array([[1.0, 1 - 1e-9], [1 - 1e-9, 1.0]])
+    assert kc.gaussian_kl_mv([0, 0], cov, [0, 0], cov) == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, np.nan, np.inf])
+def test_univariate_rejects_bad_sigma(bad):
+    with pytest.raises(ValueError, match="sigma_p must be finite and > 0"):
+        kc.gaussian_kl(0, bad, 0, 1)
+    with pytest.raises(ValueError, match="sigma_q must be finite and > 0"):
+        kc.gaussian_kl(0, 1, 0, bad)
+
+
+@pytest.mark.parametrize(
+    ("cov", "message"),
+    [
+        ([[1.0, 2.0], [2.0, 1.0]], "positive definite"),
+        ([[1.0, 0.5], [0.0, 1.0]], "symmetric"),
+        ([[1.0, 0.0, 0.0]], "must be 2x2"),
+        ([[1.0, 0.0], [0.0, np.nan]], "finite"),
+    ],
+)
+def test_multivariate_rejects_bad_covariance(cov, message):
+    with pytest.raises(ValueError, match=message):
+        kc.gaussian_kl_mv([0, 0], np.eye(2), [0, 0], cov)
+
+
+def test_multivariate_rejects_shape_mismatch():
+    with pytest.raises(ValueError, match="covariances must be 2x2"):
+        kc.gaussian_kl_mv([0, 0], np.eye(3), [0, 0], np.eye(3))
+    with pytest.raises(ValueError, match="vectors of one length"):
+        kc.gaussian_kl_mv([0, 0], np.eye(2), [0, 0, 0], np.eye(2))
