@@ -25,7 +25,8 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest klcourse tests book \
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+		$(BIN)/python -m pytest klcourse tests book \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 ## make notebooks: re-execute every chapter in place (after changing klcourse or a chapter)

@@ -36,11 +36,7 @@ def gaussian_kl(
     """
     mu_p, mu_q = finite(mu_p, "mu_p"), finite(mu_q, "mu_q")
     sigma_p, sigma_q = positive(sigma_p, "sigma_p"), positive(sigma_q, "sigma_q")
-    kl = (
-        np.log(sigma_q / sigma_p)
-        + (sigma_p**2 + (mu_p - mu_q) ** 2) / (2 * sigma_q**2)
-        - 0.5
-    )
+    kl = np.log(sigma_q / sigma_p) + (sigma_p**2 + (mu_p - mu_q) ** 2) / (2 * sigma_q**2) - 0.5
     return scalar_or_array(np.maximum(kl, 0.0))
 
 
@@ -60,9 +56,7 @@ def _cholesky(cov: np.ndarray, name: str) -> np.ndarray:
         ) from exc
 
 
-def gaussian_kl_mv(
-    mu_p: ArrayLike, cov_p: ArrayLike, mu_q: ArrayLike, cov_q: ArrayLike
-) -> float:
+def gaussian_kl_mv(mu_p: ArrayLike, cov_p: ArrayLike, mu_q: ArrayLike, cov_q: ArrayLike) -> float:
     r"""KL(p‖q) between multivariate normals p = N(mu_p, cov_p) and q = N(mu_q, cov_q), in nats.
 
     .. math::
@@ -94,7 +88,9 @@ def gaussian_kl_mv(
     cov_q = np.asarray(cov_q, dtype=float)
     k = mu_p.shape[-1] if mu_p.ndim else 0
     if mu_p.ndim != 1 or mu_q.shape != mu_p.shape:
-        raise ValueError(f"mu_p and mu_q must be vectors of one length, got {mu_p.shape} and {mu_q.shape}")
+        raise ValueError(
+            f"mu_p and mu_q must be vectors of one length, got {mu_p.shape} and {mu_q.shape}"
+        )
     if cov_p.shape != (k, k) or cov_q.shape != (k, k):
         raise ValueError(
             f"covariances must be {k}x{k} to match the means, got {cov_p.shape} and {cov_q.shape}"

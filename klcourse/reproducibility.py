@@ -21,7 +21,7 @@ def set_seed(seed: int = 0) -> np.random.Generator:
     True
     """
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - readers' own np.random.* calls use the legacy state
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.manual_seed(seed)

@@ -8,10 +8,7 @@ import pytest
 from klcourse.exercises import Question, ch1, ch2, ch3
 
 ALL = [
-    (name, q)
-    for mod in (ch1, ch2, ch3)
-    for name, q in vars(mod).items()
-    if isinstance(q, Question)
+    (name, q) for mod in (ch1, ch2, ch3) for name, q in vars(mod).items() if isinstance(q, Question)
 ]
 
 

@@ -40,7 +40,9 @@ def test_multivariate_diagonal_equals_sum_of_univariate(mu1, s1, mu2, s2):
     mu_p, mu_q = np.array([mu1, mu2]), np.array([mu2, mu1])
     cov_p, cov_q = np.diag([s1**2, s2**2]), np.diag([s2**2, s1**2])
     expected = kc.gaussian_kl(mu1, s1, mu2, s2) + kc.gaussian_kl(mu2, s2, mu1, s1)
-    assert kc.gaussian_kl_mv(mu_p, cov_p, mu_q, cov_q) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    assert kc.gaussian_kl_mv(mu_p, cov_p, mu_q, cov_q) == pytest.approx(
+        expected, rel=1e-9, abs=1e-12
+    )
 
 
 def test_multivariate_matches_naive_formula_and_monte_carlo():

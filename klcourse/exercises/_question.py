@@ -65,7 +65,9 @@ class Question:
         try:
             got = np.asarray(answer, dtype=float)
         except (TypeError, ValueError):
-            return f"Not yet: expected a number or an array of numbers, got {type(answer).__name__}."
+            return (
+                f"Not yet: expected a number or an array of numbers, got {type(answer).__name__}."
+            )
         if got.shape != want.shape:
             if want.ndim == 0:
                 return f"Not yet: expected a single number, got an array of shape {got.shape}."

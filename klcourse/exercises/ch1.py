@@ -16,7 +16,10 @@ q2 = Question(
 )
 q3 = Question(
     lambda: cross_entropy(FAIR, LOADED),
-    hint="Outcomes come from the fair die, the code is built for the loaded one: -sum FAIR * ln LOADED.",
+    hint=(
+        "Outcomes come from the fair die, the code is built for the loaded one: "
+        "-sum FAIR * ln LOADED."
+    ),
     unit="nats",
 )
 q4 = Question(

@@ -3,8 +3,8 @@
 import numpy as np
 
 from klcourse.divergences import kl_divergence
-from klcourse.gaussians import gaussian_kl
 from klcourse.exercises._question import Question
+from klcourse.gaussians import gaussian_kl
 
 _P, _Q = [0.5, 0.5], [0.9, 0.1]
 
@@ -20,7 +20,10 @@ q2 = Question(
 )
 q3 = Question(
     lambda: gaussian_kl(0.0, 1.0, 2.0, 3.0),
-    hint="log(sigma_q/sigma_p) + (sigma_p^2 + (mu_p - mu_q)^2) / (2 sigma_q^2) - 1/2, with sigmas 1 and 3.",
+    hint=(
+        "log(sigma_q/sigma_p) + (sigma_p^2 + (mu_p - mu_q)^2) / (2 sigma_q^2) - 1/2, "
+        "with sigmas 1 and 3."
+    ),
     unit="nats",
 )
 q4 = Question(

@@ -24,7 +24,10 @@ q3 = Question(
 )
 q4 = Question(
     lambda: stein_errors(30, alpha=0.05)[2],
-    hint="Count sixes: under the loaded die K ~ Binomial(30, 1/2); the test says 'fair' when K < threshold.",
+    hint=(
+        "Count sixes: under the loaded die K ~ Binomial(30, 1/2); "
+        "the test says 'fair' when K < threshold."
+    ),
     rtol=1e-3,
     atol=1e-6,
 )

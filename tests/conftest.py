@@ -1,0 +1,31 @@
+"""Shared fixtures: one clean, warning-free build of the book per test session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK_DIR = ROOT / "book"
+CHAPTERS = sorted(BOOK_DIR.glob("*.ipynb"))
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> tuple[Path, str]:
+    """Build the book from scratch with warnings as errors; return (html dir, log)."""
+    out = tmp_path_factory.mktemp("book")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    proc = subprocess.run(
+        [str(jb), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"},
+        timeout=900,
+    )
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"book build failed:\n{log[-6000:]}"
+    return out / "_build" / "html", log

@@ -1,0 +1,242 @@
+"""The numbers the chapters print, recomputed by independent oracles.
+
+nbval proves that a fresh run reproduces the stored outputs; these tests prove that
+the stored outputs are *right*: each value is recomputed here without klcourse
+(SciPy, closed forms, exact rational arithmetic) and must appear, rounded as the
+chapter rounds it, in the chapter's stored output.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from scipy import integrate, special, stats
+
+from tests.conftest import BOOK_DIR
+
+FAIR = np.full(6, 1 / 6)
+LOADED = np.array([0.1] * 5 + [0.5])
+LN2 = math.log(2)
+
+
+def printed(name: str) -> str:
+    nb = json.loads((BOOK_DIR / f"{name}.ipynb").read_text())
+    parts = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            parts.append("".join(out.get("text", "")))
+            parts.append("".join(out.get("data", {}).get("text/plain", "")))
+    return "\n".join(parts)
+
+
+def kl(p, q):
+    return special.rel_entr(p, q).sum()
+
+
+def expect(name: str, values: dict[str, float], fmt: str = ".4f") -> None:
+    text = printed(name)
+    missing = {label: format(v, fmt) for label, v in values.items() if format(v, fmt) not in text}
+    assert not missing, f"{name}: not printed (label: expected text): {missing}"
+
+
+def norm_kl_quad(mu_p, s_p, mu_q, s_q):
+    p, q = stats.norm(mu_p, s_p), stats.norm(mu_q, s_q)
+    f = lambda x: p.pdf(x) * (p.logpdf(x) - q.logpdf(x))  # noqa: E731
+    return integrate.quad(f, -np.inf, np.inf, epsabs=1e-12, epsrel=1e-12, limit=500)[0]
+
+
+# --- exact arithmetic for the dice test -----------------------------------------
+
+
+def exact_test_errors(n: int, alpha=Fraction(1, 20)):
+    """Threshold, false-alarm and miss probabilities as exact fractions (K = number of sixes).
+
+    Integer arithmetic over the common denominators 6**n and 2**n: P_fair(K = k) is
+    C(n, k) 5**(n-k) / 6**n and P_loaded(K = k) is C(n, k) / 2**n.
+    """
+    total = 6**n
+    tail, c, term = 0, n + 1, 1  # term = 6**n P_fair(K = c - 1), starting at K = n
+    while c > 0 and (tail + term) * alpha.denominator <= alpha.numerator * total:
+        c -= 1
+        tail += term
+        term = term * 5 * c // (n - c + 1) if c > 0 else 0  # C(n, c-1) 5**(n-c+1)
+    miss, binom_k = 0, 1  # 2**n P_loaded(K < c), with binom_k = C(n, k)
+    for k in range(c):
+        miss += binom_k
+        binom_k = binom_k * (n - k) // (k + 1)
+    return c, Fraction(tail, total), Fraction(miss, 2**n)
+
+
+def log_fraction(x: Fraction) -> float:
+    return math.log(x.numerator) - math.log(x.denominator)
+
+
+# --- chapter 1 ------------------------------------------------------------------
+
+
+def test_chapter1_numbers():
+    expect(
+        "01_entropy",
+        {
+            "surprise of heads, nats": math.log(2),
+            "surprise of a fair six, bits": math.log2(6),
+            "surprise of a loaded one, nats": math.log(10),
+            "ten heads, bits": 10.0,
+            "ten heads, nats": 10 * math.log(2),
+            "H(fair)": stats.entropy(FAIR),
+            "H(loaded)": stats.entropy(LOADED),
+            "H(loaded) bits": stats.entropy(LOADED, base=2),
+            "H(fair) bits": stats.entropy(FAIR, base=2),
+            "H(1/2,1/4,1/8,1/8) bits": 1.75,
+            "same in nats": 1.75 * LN2,
+            "CE(fair, loaded)": stats.entropy(FAIR) + stats.entropy(FAIR, LOADED),
+            "KL(fair||loaded)": stats.entropy(FAIR, LOADED),
+            "KL(loaded||fair)": stats.entropy(LOADED, FAIR),
+            "H(0.1) nats": stats.entropy([0.1, 0.9]),
+            "H(0.1) bits": stats.entropy([0.1, 0.9], base=2),
+            "16 cards": 4.0,
+            "coin x loaded die": stats.entropy(np.outer([0.5, 0.5], LOADED).ravel()),
+        },
+    )
+
+
+# --- chapter 2 ------------------------------------------------------------------
+
+
+def test_chapter2_discrete_numbers():
+    p, q = [0.5, 0.5], [0.9, 0.1]
+    a, b, c = [0.9, 0.1], [0.5, 0.5], [0.1, 0.9]
+    expect(
+        "02_kl_divergence",
+        {
+            "KL(p||q)": kl(p, q),
+            "KL(p||q) bits": kl(p, q) / LN2,
+            "KL(q||p)": kl(q, p),
+            "KL(q||p) bits": kl(q, p) / LN2,
+            "triangle, direct": kl(a, c),
+            "triangle, via b": kl(a, b) + kl(b, c),
+            "support example": kl([0.5, 0.5, 0.0], [0.25, 0.5, 0.25]),
+            "two Gaussians exercise": norm_kl_quad(0, 1, 2, 3),
+            "two coins exercise": kl(np.outer(p, p).ravel(), np.outer(q, q).ravel()),
+            "uniform 3 vs 4": math.log(4 / 3),
+        },
+    )
+    expect(
+        "02_kl_divergence",
+        {
+            "library example": kl([0.2, 0.5, 0.3], [0.1, 0.6, 0.3]),
+            "swapped": kl([0.1, 0.6, 0.3], [0.2, 0.5, 0.3]),
+        },
+        ".6f",
+    )
+
+
+def test_chapter2_clipping_and_smoothing_table():
+    rows = {}
+    for eps in [1e-2, 1e-4, 1e-8, 1e-12]:
+        rows[f"clipped {eps}"] = 0.5 * math.log(0.5) + 0.5 * math.log(0.5 / eps)
+        rows[f"smoothed {eps}"] = 0.5 * math.log(0.5 / (1 - eps / 2)) + 0.5 * math.log(1 / eps)
+    expect("02_kl_divergence", rows)
+
+
+def test_chapter2_continuous_numbers():
+    p, q = stats.norm(0, 1), stats.norm(1, 1.5)
+    # y = x^2: average the log-ratio of the folded densities over x ~ p (not over y or t)
+    folded = lambda d, x: d.pdf(x) + d.pdf(-x)  # noqa: E731
+    kl_square = integrate.quad(
+        lambda x: p.pdf(x) * math.log(folded(p, x) / folded(q, x)), -12, 12, limit=400
+    )[0]
+    expect(
+        "02_kl_divergence",
+        {
+            "N(0,1) vs N(1,1.5^2)": norm_kl_quad(0, 1, 1, 1.5),
+            "y = x^2": kl_square,
+            "shift": norm_kl_quad(0, 1, 1, 1),
+            "scale": norm_kl_quad(0, 1, 0, 2),
+            "both": norm_kl_quad(1, 0.5, -1, 2),
+        },
+        ".6f",
+    )
+
+
+# --- chapter 3 ------------------------------------------------------------------
+
+
+def test_chapter3_term_table():
+    t1, t2 = special.rel_entr(FAIR, LOADED), special.rel_entr(LOADED, FAIR)
+    expect(
+        "03_dice",
+        {
+            "faces 1-5, fair||loaded": t1[0],
+            "six, fair||loaded": t1[5],
+            "six, bits": t1[5] / LN2,
+            "faces 1-5, loaded||fair": t2[0],
+            "six, loaded||fair": t2[5],
+            "KL(fair||loaded)": t1.sum(),
+            "KL(fair||loaded) bits": t1.sum() / LN2,
+            "KL(loaded||fair)": t2.sum(),
+            "KL(loaded||fair) bits": t2.sum() / LN2,
+        },
+    )
+
+
+def test_chapter3_estimator_sd():
+    log_ratio = np.log(FAIR / LOADED)
+    dist = stats.rv_discrete(values=(np.arange(6), FAIR))
+    sigma = math.sqrt(dist.expect(lambda k: log_ratio[k.astype(int)] ** 2) - kl(FAIR, LOADED) ** 2)
+    expect("03_dice", {"sigma": sigma})
+
+
+@pytest.mark.parametrize("n", [10, 30, 60])
+def test_chapter3_test_errors_exact(n):
+    c, alpha, beta = exact_test_errors(n)
+    text = printed("03_dice")
+    row = f"{n:4d} {c:3d} {float(alpha):11.4f}"
+    assert row in text, row
+    assert f"{float(beta):11.2e}" in text
+
+
+def test_chapter3_stein_exponents_exact():
+    values = {f"n={n}": -log_fraction(exact_test_errors(n)[2]) / n for n in (100, 1000, 10000)}
+    expect("03_dice", values)
+
+
+def test_chapter3_exercises():
+    _, _, beta29 = exact_test_errors(29)
+    first = next(n for n in range(1, 200) if exact_test_errors(n)[2] <= Fraction(1, 1000))
+    text = printed("03_dice")
+    assert f"29 exact beta at n=29: {float(beta29):.4f}" in text
+    assert f"smallest n with exact beta <= 0.001: {first}" in text
+    assert math.ceil(math.log(1000) / kl(FAIR, LOADED)) == 29
+    expect("03_dice", {"beta_30": float(exact_test_errors(30)[2])})
+
+
+# --- appendix -------------------------------------------------------------------
+
+
+def test_misconception_numbers():
+    p, q = [0.2, 0.5, 0.3], [0.1, 0.6, 0.3]
+    P1, P2, Q = np.array([0.7, 0.2, 0.1]), np.array([0.1, 0.3, 0.6]), np.full(3, 1 / 3)
+    ce = lambda a, b: -np.sum(np.asarray(a) * np.log(b))  # noqa: E731
+    expect(
+        "misconceptions",
+        {
+            "H(p,q)": ce(p, q),
+            "H(q,p)": ce(q, p),
+            "H(fair,loaded)": ce(FAIR, LOADED),
+            "H(loaded,fair)": ce(LOADED, FAIR),
+            "log H": math.log(ce(FAIR, LOADED)),
+            "mixture": kl(0.5 * P1 + 0.5 * P2, Q),
+            "average": 0.5 * kl(P1, Q) + 0.5 * kl(P2, Q),
+            "sum": kl(P1, Q) + kl(P2, Q),
+            "rel_entr of invalid inputs": special.rel_entr([0.3] * 3, [0.5, 0.4, 0.3]).sum(),
+            "stats.entropy rescales": kl(np.full(3, 1 / 3), np.array([0.5, 0.4, 0.3]) / 1.2),
+            "swapped kl_div": kl(LOADED, FAIR),
+            "elementwise mean": kl(FAIR, LOADED) / 6,
+            "dice in bits": kl(FAIR, LOADED) / LN2,
+        },
+    )
