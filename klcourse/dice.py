@@ -19,11 +19,11 @@ from klcourse._checks import as_distribution
 FACES = np.arange(1, 7)
 FACES.setflags(write=False)
 
-#: A fair six-sided die: every face has probability 1/6.
+#: A fair six-sided die; every face has probability 1/6.
 FAIR = np.full(6, 1 / 6)
 FAIR.setflags(write=False)
 
-#: A loaded die: a six half of the time, each other face 1/10.
+#: A loaded die; a six half of the time, each other face 1/10.
 LOADED = np.array([0.1, 0.1, 0.1, 0.1, 0.1, 0.5])
 LOADED.setflags(write=False)
 

@@ -140,8 +140,7 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, base: float | None = None) -> floa
 
     See Also
     --------
-    kl_terms : the per-outcome terms.
-    scipy.special.rel_entr : the same terms, computed by SciPy.
+    kl_terms : the per-outcome terms (``scipy.special.rel_entr`` computes the same terms).
 
     Examples
     --------

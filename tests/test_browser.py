@@ -139,8 +139,7 @@ def _checked(v: PageVisit, check) -> None:
 
 def _wait_for_math(page):
     page.wait_for_function(
-        "() => !window.MathJax || !MathJax.startup || MathJax.startup.promise"
-        " .then(() => true)",
+        "() => !window.MathJax || !MathJax.startup || MathJax.startup.promise .then(() => true)",
         timeout=20_000,
     )
     page.evaluate("async () => { if (window.MathJax?.startup) await MathJax.startup.promise; }")
