@@ -14,6 +14,8 @@ from klcourse.divergences import (
     kl_terms,
     normalize,
 )
+from klcourse.estimators import estimate_kl
+from klcourse.fitting import fit_gaussian_to_mixture
 from klcourse.gaussians import gaussian_kl, gaussian_kl_mv
 from klcourse.reproducibility import set_seed
 
@@ -23,6 +25,8 @@ __all__ = [
     "cross_entropy",
     "dice",
     "entropy",
+    "estimate_kl",
+    "fit_gaussian_to_mixture",
     "gaussian_kl",
     "gaussian_kl_mv",
     "js_divergence",
