@@ -43,7 +43,7 @@ def _mixture(weights: ArrayLike, means: ArrayLike, stds: ArrayLike):
 def mixture_logpdf(
     x: ArrayLike, weights: ArrayLike, means: ArrayLike, stds: ArrayLike
 ) -> np.ndarray:
-    r"""Log-density of a 1-D Gaussian mixture, :math:`\log\sum_i w_i\,\mathcal N(x;\mu_i,\sigma_i^2)`.
+    r"""Log-density of a 1-D Gaussian mixture, :math:`\log\sum_i w_i\mathcal N(x;\mu_i,\sigma_i^2)`.
 
     Computed with ``logsumexp``, so it stays finite far in the tails.
 
