@@ -33,9 +33,9 @@ def estimate_kl(log_p: Any, log_q: Any, estimator: str = "k3") -> Any:
         ``log p(x)`` and ``log q(x)`` at the same samples drawn from ``p``.
         NumPy in gives NumPy out; a torch tensor in gives a tensor out (and
         gradients flow through it).
-    estimator : {"k1", "k2", "k3"}
-        Which estimator (see the module docstring); their average over the
-        samples estimates :math:`D_{KL}(p\,\|\,q)`.
+    estimator : str
+        ``"k1"``, ``"k2"`` or ``"k3"`` (see the module docstring); the average
+        over the samples estimates :math:`D_{KL}(p\,\|\,q)`.
 
     Returns
     -------

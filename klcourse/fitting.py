@@ -112,18 +112,18 @@ def fit_gaussian_to_mixture(
     ----------
     weights, means, stds : array_like
         The mixture :math:`p(x) = \sum_i w_i\,\mathcal N(x;\mu_i,\sigma_i^2)`; weights sum to 1.
-    direction : {"forward", "reverse"}
+    direction : str
         ``"forward"`` minimises :math:`D_{KL}(p\,\|\,q)` (closed form: moment matching,
         :math:`\mu = \sum_i w_i\mu_i`, :math:`\sigma^2 = \sum_i w_i(\sigma_i^2 + \mu_i^2) - \mu^2`);
         ``"reverse"`` minimises :math:`D_{KL}(q\,\|\,p)` by L-BFGS from ``init``.
-    init : (mu, sigma), optional
-        Start of the reverse search; defaults to the heaviest component (the first
-        of equal weights). Ignored for ``"forward"``.
+    init : tuple of float, optional
+        ``(mu, sigma)`` to start the reverse search from; defaults to the heaviest
+        component (the first of equal weights). Ignored for ``"forward"``.
 
     Returns
     -------
-    (mu, sigma) : tuple of float
-        Mean and standard deviation of the best Gaussian.
+    tuple of float
+        ``(mu, sigma)``: mean and standard deviation of the best Gaussian.
 
     Examples
     --------

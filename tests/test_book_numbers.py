@@ -14,7 +14,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from scipy import integrate, special, stats
+from scipy import integrate, optimize, special, stats
+from scipy.spatial import distance
 
 from tests.conftest import BOOK_DIR
 
@@ -240,3 +241,110 @@ def test_misconception_numbers():
             "dice in bits": kl(FAIR, LOADED) / LN2,
         },
     )
+
+
+# --- chapter 4 ------------------------------------------------------------------
+
+W4, M4, S4 = np.array([0.4, 0.6]), np.array([-3.0, 3.0]), np.array([0.8, 1.0])
+
+
+def _norm_logpdf(x, m, s):
+    return -0.5 * ((x - m) / s) ** 2 - math.log(s) - 0.5 * math.log(2 * math.pi)
+
+
+def _mix_logpdf(x):
+    a, b = (math.log(w) + _norm_logpdf(x, m, s) for w, m, s in zip(W4, M4, S4, strict=True))
+    hi = max(a, b)
+    return hi + math.log(math.exp(a - hi) + math.exp(b - hi))
+
+
+def _forward_kl4(mu, sigma):
+    def f(x):
+        lp = _mix_logpdf(x)
+        return math.exp(lp) * (lp - _norm_logpdf(x, mu, sigma))
+
+    return integrate.quad(f, -15, 15, points=list(M4), limit=400)[0]
+
+
+def _reverse_kl4(mu, sigma):
+    def f(x):
+        lq = _norm_logpdf(x, mu, sigma)
+        return math.exp(lq) * (lq - _mix_logpdf(x))
+
+    lo, hi = mu - 12 * sigma, mu + 12 * sigma
+    return integrate.quad(f, lo, hi, points=[m for m in M4 if lo < m < hi], limit=400)[0]
+
+
+def test_chapter4_gaussian_fits():
+    mean = W4 @ M4
+    sd = math.sqrt(W4 @ (S4**2 + M4**2) - mean**2)
+    values = {
+        "forward mu": mean,
+        "forward sigma": sd,
+        "forward KL": _forward_kl4(mean, sd),
+        "reverse KL of forward fit": _reverse_kl4(mean, sd),
+    }
+    for start in [(-4.0, 0.5), (4.0, 0.5)]:
+        res = optimize.minimize(
+            lambda t: _reverse_kl4(t[0], math.exp(t[1])),
+            x0=[start[0], math.log(start[1])],
+            method="Nelder-Mead",
+            options={"xatol": 1e-7, "fatol": 1e-12},
+        )
+        mu, sigma = res.x[0], math.exp(res.x[1])
+        values[f"reverse from {start}: mu"] = mu
+        values[f"reverse from {start}: sigma"] = sigma
+        values[f"reverse from {start}: KL(q||p)"] = res.fun
+        values[f"reverse from {start}: KL(p||q)"] = _forward_kl4(mu, sigma)
+    expect("04_forward_reverse", values)
+
+
+def test_chapter4_discrete_fits():
+    k = np.arange(11)
+    p = 0.5 * stats.binom.pmf(k, 10, 0.15) + 0.5 * stats.binom.pmf(k, 10, 0.8)
+    values = {"forward theta": (0.5 * 1.5 + 0.5 * 8.0) / 10}
+    for lo, hi in [(0.01, 0.5), (0.5, 0.99)]:
+        r = optimize.minimize_scalar(
+            lambda t: kl(stats.binom.pmf(k, 10, t), p),
+            bounds=(lo, hi),
+            method="bounded",
+            options={"xatol": 1e-10},
+        )
+        values[f"reverse theta in {lo, hi}"] = r.x
+        values[f"reverse KL in {lo, hi}"] = r.fun
+    expect("04_forward_reverse", values)
+
+
+def test_chapter4_factorised_gaussian():
+    rho = 0.9
+    mutual_information = -0.5 * math.log(1 - rho**2)  # both optima reach this value
+    expect("04_forward_reverse", {"KL at both optima": mutual_information})
+    assert "variances [0.19 0.19]" in printed("04_forward_reverse")
+
+
+def test_chapter4_estimator_table():
+    from tests.test_estimators import exact_moments
+
+    values = {}
+    for mu in (0.1, 1.0):
+        true_kl = mu**2 / 2
+        for name, (mean, sd) in exact_moments(mu).items():
+            values[f"{name} bias, mu={mu}"] = (mean - true_kl) / true_kl
+            values[f"{name} sd, mu={mu}"] = sd / true_kl
+    expect("04_forward_reverse", values)
+
+
+def test_chapter4_gradient_norms_and_gan():
+    theta = np.array([0.5, -0.3, 1.2, 0.0, -1.0])
+    ref = np.array([0.1, 0.3, 0.2, 0.25, 0.15])
+    pi = special.softmax(theta)
+    reverse_grad = pi * (np.log(pi / ref) - kl(pi, ref))  # d/dtheta KL(pi || ref)
+    forward_grad = pi - ref  # d/dtheta KL(ref || pi)
+    p, q = np.array([0.3, 0.25, 0.2, 0.15, 0.1]), np.array([0.1, 0.1, 0.2, 0.3, 0.3])
+    js = distance.jensenshannon(p, q) ** 2
+    expect(
+        "04_forward_reverse",
+        {"reverse": np.linalg.norm(reverse_grad), "forward": np.linalg.norm(forward_grad)},
+    )
+    expect("04_forward_reverse", {"GAN value": -math.log(4) + 2 * js}, ".6f")
+    expect("04_forward_reverse", {"sqrt 5": math.sqrt(5), "1 - rho^2": 0.75, "E k2": 0.625})

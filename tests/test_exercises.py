@@ -5,10 +5,13 @@ import math
 import numpy as np
 import pytest
 
-from klcourse.exercises import Question, ch1, ch2, ch3
+from klcourse.exercises import Question, ch1, ch2, ch3, ch4
 
 ALL = [
-    (name, q) for mod in (ch1, ch2, ch3) for name, q in vars(mod).items() if isinstance(q, Question)
+    (name, q)
+    for mod in (ch1, ch2, ch3, ch4)
+    for name, q in vars(mod).items()
+    if isinstance(q, Question)
 ]
 
 
