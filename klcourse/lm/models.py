@@ -1,0 +1,105 @@
+"""A real tokenizer and tiny GPT-2 models for the toy language, and a seeded training loop.
+
+Everything is built locally (no model hub): the tokenizer is a `tokenizers`
+WordLevel model wrapped as a ``PreTrainedTokenizerFast``, the models are
+``GPT2LMHeadModel`` instances from a small ``GPT2Config``. ``save_pretrained`` /
+``from_pretrained`` work on both as usual.
+"""
+
+from __future__ import annotations
+
+import torch
+from tokenizers import Tokenizer, models, pre_tokenizers, processors
+from tqdm.auto import tqdm
+from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+from klcourse.lm.language import BOS, EOS, MAX_WORDS, PAD, VOCAB
+
+#: Longest encoded sentence: BOS + words + EOS.
+MAX_LENGTH = MAX_WORDS + 2
+
+
+def make_tokenizer() -> PreTrainedTokenizerFast:
+    """A word-level tokenizer over ``klcourse.lm.language.VOCAB`` that adds BOS and EOS.
+
+    Examples
+    --------
+    >>> tok = make_tokenizer()
+    >>> tok("the cat sees a dog .")["input_ids"][:3] == [tok.bos_token_id, 3, 9]
+    True
+    """
+    vocab = {token: i for i, token in enumerate(VOCAB)}
+    core = Tokenizer(models.WordLevel(vocab=vocab, unk_token=PAD))
+    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    core.post_processor = processors.TemplateProcessing(
+        single=f"{BOS} $A {EOS}", special_tokens=[(BOS, vocab[BOS]), (EOS, vocab[EOS])]
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=core, bos_token=BOS, eos_token=EOS, pad_token=PAD, unk_token=PAD
+    )
+
+
+def tiny_gpt2(
+    n_embd: int = 64, n_layer: int = 2, n_head: int = 2, seed: int = 0
+) -> GPT2LMHeadModel:
+    """A GPT-2 language model sized for the toy vocabulary (about 100k parameters by default)."""
+    torch.manual_seed(seed)
+    tok = make_tokenizer()
+    config = GPT2Config(
+        vocab_size=len(VOCAB),
+        n_positions=MAX_LENGTH,
+        n_embd=n_embd,
+        n_layer=n_layer,
+        n_head=n_head,
+        bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
+    )
+    return GPT2LMHeadModel(config)
+
+
+def encode(sentences: list[list[str]], tokenizer: PreTrainedTokenizerFast) -> dict:
+    """Pad a batch of sentences; ``labels`` are -100 on padding so the loss ignores it."""
+    batch = tokenizer([" ".join(s) for s in sentences], padding="max_length",
+                      max_length=MAX_LENGTH, return_tensors="pt")  # fmt: skip
+    labels = batch["input_ids"].clone()
+    labels[batch["attention_mask"] == 0] = -100
+    return {
+        "input_ids": batch["input_ids"],
+        "attention_mask": batch["attention_mask"],
+        "labels": labels,
+    }
+
+
+def train_lm(
+    model: GPT2LMHeadModel,
+    sentences: list[list[str]],
+    steps: int = 300,
+    batch_size: int = 64,
+    lr: float = 3e-3,
+    seed: int = 0,
+    progress: bool = True,
+) -> list[float]:
+    """Train with the usual next-token cross-entropy; returns the loss per step (nats/token).
+
+    Deterministic on a CPU for a given seed: batches are drawn from a seeded
+    generator and dropout is off in :func:`tiny_gpt2`.
+    """
+    tokenizer = make_tokenizer()
+    data = encode(sentences, tokenizer)
+    gen = torch.Generator().manual_seed(seed)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    model.train()
+    losses = []
+    for _ in tqdm(range(steps), disable=not progress, desc="training"):
+        idx = torch.randint(0, len(sentences), (batch_size,), generator=gen)
+        out = model(**{k: v[idx] for k, v in data.items()})
+        optimiser.zero_grad()
+        out.loss.backward()
+        optimiser.step()
+        losses.append(out.loss.item())
+    model.eval()
+    return losses
