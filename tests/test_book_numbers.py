@@ -348,3 +348,33 @@ def test_chapter4_gradient_norms_and_gan():
     )
     expect("04_forward_reverse", {"GAN value": -math.log(4) + 2 * js}, ".6f")
     expect("04_forward_reverse", {"sqrt 5": math.sqrt(5), "1 - rho^2": 0.75, "E k2": 0.625})
+
+
+# --- chapter 5 ------------------------------------------------------------------
+
+
+def test_chapter5_language_and_rl_numbers():
+    import torch
+
+    from klcourse.lm.language import language_a, language_b
+    from tests.test_lm_analysis import entropy_rate_by_state_visits
+
+    values = {
+        "A entropy per token": entropy_rate_by_state_visits(language_a()),
+        "B entropy per token": entropy_rate_by_state_visits(language_b()),
+    }
+    gen = torch.Generator().manual_seed(0)
+    ref1 = torch.softmax(torch.randn(4, generator=gen, dtype=torch.float64), 0)
+    ref2 = torch.softmax(torch.randn(4, 4, generator=gen, dtype=torch.float64), -1)
+    reward = (torch.rand(4, 4, generator=gen, dtype=torch.float64) * 2).flatten().numpy()
+    ref = (ref1[:, None] * ref2).flatten().numpy()
+    beta = 0.5
+    tilted = ref * np.exp(reward / beta)
+    optimum = tilted / tilted.sum()
+    values["reference E[r]"] = ref @ reward
+    values["optimum E[r]"] = optimum @ reward
+    values["optimum KL"] = kl(optimum, ref)
+    values["optimal objective"] = beta * math.log(ref @ np.exp(reward / beta))
+    values["exercise 2"] = math.exp(2) / (1 + math.exp(2))
+    values["exercise 3"] = math.log(20)
+    expect("05_language_models", values)

@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from klcourse.exercises import Question, ch1, ch2, ch3, ch4
+from klcourse.exercises import Question, ch1, ch2, ch3, ch4, ch5
 
 ALL = [
     (name, q)
-    for mod in (ch1, ch2, ch3, ch4)
+    for mod in (ch1, ch2, ch3, ch4, ch5)
     for name, q in vars(mod).items()
     if isinstance(q, Question)
 ]

@@ -8,12 +8,17 @@ WordLevel model wrapped as a ``PreTrainedTokenizerFast``, the models are
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from tokenizers import Tokenizer, models, pre_tokenizers, processors
-from tqdm.auto import tqdm
 from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
 from klcourse.lm.language import BOS, EOS, MAX_WORDS, PAD, VOCAB
+
+with warnings.catch_warnings():  # tqdm warns when ipywidgets is missing and falls back to text
+    warnings.simplefilter("ignore")
+    from tqdm.auto import tqdm
 
 #: Longest encoded sentence: BOS + words + EOS.
 MAX_LENGTH = MAX_WORDS + 2
