@@ -32,6 +32,11 @@ class Corpus:
     def tokens_per_sentence(self) -> float:
         return float(self.weights @ self.mask.sum(1))
 
+    def average(self, values: np.ndarray) -> float:
+        """Average of per-position ``values`` (S, T) over the language's token positions."""
+        w = self.weights[:, None] * self.mask
+        return float((w * values).sum() / w.sum())
+
 
 def corpus(lang: ToyLanguage) -> Corpus:
     """Enumerate ``lang`` and attach the exact next-token distribution at every position."""
@@ -69,14 +74,11 @@ def per_token_rates(model, c: Corpus) -> dict[str, float]:
     with np.errstate(divide="ignore", invalid="ignore"):
         ent = -np.where(p > 0, p * np.log(p), 0.0).sum(-1)
         ce = -np.where(p > 0, p * log_q, 0.0).sum(-1)
-    w = c.weights[:, None] * c.mask
-    total = w.sum()
-    h, x = float((w * ent).sum() / total), float((w * ce).sum() / total)
+    h, x = c.average(ent), c.average(ce)
     return {"entropy": h, "cross_entropy": x, "kl": x - h}
 
 
 def expected_token_kl(p_model, q_model, c: Corpus) -> float:
     """KL(p_model(.|prefix) ‖ q_model(.|prefix)), averaged over the language's positions."""
     kl = token_kl(model_logits(p_model, c), model_logits(q_model, c)).double().numpy()
-    w = c.weights[:, None] * c.mask
-    return float((w * kl).sum() / w.sum())
+    return c.average(kl)

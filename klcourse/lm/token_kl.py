@@ -15,15 +15,25 @@ import torch
 DEFAULT_CHUNK = 256
 
 
-def _chunk_kl(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """KL(softmax(a) || softmax(b)) per row, in float32 or wider, exact with -inf masks."""
+def _chunk_parts(a: torch.Tensor, b: torch.Tensor):
+    """For rows of logits a, b: log softmax(b), p = softmax(a), and the masked log-ratio.
+
+    Computed in float32 or wider. The log-ratio log p - log q is set to 0 where p = 0
+    (masked in p: contributes nothing whatever q is); where p > 0 and q is masked it
+    is +inf, so the KL ``(p * diff).sum(-1)`` is exactly inf there.
+    """
     dtype = torch.promote_types(a.dtype, torch.float32)
     log_p = torch.log_softmax(a.to(dtype), dim=-1)
     log_q = torch.log_softmax(b.to(dtype), dim=-1)
     p = log_p.exp()
-    # p = 0 (masked in p) contributes 0 whatever q is; p > 0 where q is masked gives +inf
-    terms = torch.where(p > 0, p * (log_p - log_q), torch.zeros((), dtype=dtype))
-    return terms.sum(-1)
+    diff = torch.where(p > 0, log_p - log_q, torch.zeros((), dtype=dtype))
+    return log_q, p, diff
+
+
+def _chunk_kl(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """KL(softmax(a) || softmax(b)) per row."""
+    _, p, diff = _chunk_parts(a, b)
+    return (p * diff).sum(-1)
 
 
 class _TokenKL(torch.autograd.Function):
@@ -46,14 +56,11 @@ class _TokenKL(torch.autograd.Function):
         grad_b = torch.empty_like(b) if ctx.needs_input_grad[1] else None
         for i in range(0, a.shape[0], chunk):
             sl = slice(i, i + chunk)
-            dtype = torch.promote_types(a.dtype, torch.float32)
-            log_p = torch.log_softmax(a[sl].to(dtype), dim=-1)
-            log_q = torch.log_softmax(b[sl].to(dtype), dim=-1)
-            p, g = log_p.exp(), grad_out[sl].to(dtype)[:, None]
+            log_q, p, diff = _chunk_parts(a[sl], b[sl])
+            g = grad_out[sl].to(p.dtype)[:, None]
             if grad_b is not None:  # d KL / d b = softmax(b) - softmax(a)
                 grad_b[sl] = (g * (log_q.exp() - p)).to(b.dtype)
             if grad_a is not None:  # d KL / d a = p * (log p - log q - KL)
-                diff = torch.where(p > 0, log_p - log_q, torch.zeros((), dtype=dtype))
                 kl = (p * diff).sum(-1, keepdim=True)
                 grad_a[sl] = (g * p * (diff - kl)).to(a.dtype)
         return grad_a, grad_b, None
