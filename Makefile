@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Test workers: one per core (at most 4); each notebook runs whole on one worker.
+WORKERS ?= auto
 
 .PHONY: book test lint clean notebooks
 
@@ -21,17 +23,23 @@ book: $(STAMP)
 	@echo
 	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
 
-## make test: lint, unit tests and doctests, notebooks (nbval), warning-free build, browser check
+## make test: lint, unit tests and doctests, notebooks (nbval, in a Colab-like kernel with
+## klcourse from a wheel), text/notebook pairs, warning-free build, browser check.
+## KLCOURSE_TRAIN_SEED=1 make test: the same with shifted training seeds (another machine).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
-		$(BIN)/python -m pytest klcourse tests book \
-		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/python tools/colab_env.py .colab
+	JUPYTER_PATH=$(CURDIR)/.colab/share/jupyter TQDM_DISABLE=1 KLCOURSE_STRICT_CLAIMS=1 \
+		OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+		$(BIN)/python -m pytest -n $(WORKERS) --maxprocesses 4 --dist loadscope \
+		klcourse tests book \
+		--nbval --nbval-kernel-name klcourse-colab --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-## make notebooks: re-execute every chapter in place (after changing klcourse or a chapter)
+## make notebooks: turn chapters/*.md into executed book/*.ipynb (after editing a chapter
+## or klcourse); `make notebooks CHAPTERS=05_language_models` for one chapter
 notebooks: $(STAMP)
-	$(BIN)/python tools/run_notebooks.py
+	$(BIN)/python tools/run_notebooks.py $(CHAPTERS)
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis
+	rm -rf _build .pytest_cache .hypothesis .colab

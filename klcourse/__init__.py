@@ -6,6 +6,7 @@ unless a function is given ``base=2`` (bits).
 """
 
 from klcourse import dice
+from klcourse.claims import claim
 from klcourse.divergences import (
     cross_entropy,
     entropy,
@@ -17,11 +18,12 @@ from klcourse.divergences import (
 from klcourse.estimators import estimate_kl
 from klcourse.fitting import fit_gaussian_to_mixture
 from klcourse.gaussians import gaussian_kl, gaussian_kl_mv
-from klcourse.reproducibility import set_seed
+from klcourse.reproducibility import set_seed, train_seed
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "claim",
     "cross_entropy",
     "dice",
     "entropy",
@@ -34,4 +36,5 @@ __all__ = [
     "kl_terms",
     "normalize",
     "set_seed",
+    "train_seed",
 ]

@@ -1,11 +1,26 @@
-"""Seeding, so that every notebook prints the same numbers on every run."""
+"""Seeding, so that every notebook prints the same numbers on every run.
+
+Two kinds of randomness appear in the chapters. The *definition* of a problem
+(a reference policy, a reward table, the data of an exact example) is fixed by
+the seeds written in the chapter. The randomness of *training* (model
+initialisation, minibatch order, the samples a model is trained on) goes
+through :func:`train_seed`, which a reader can shift with the environment
+variable ``KLCOURSE_TRAIN_SEED`` to see how much a training result depends on
+luck — and which the test suite shifts to stand in for another machine, where
+floating-point rounding moves trained weights by about as much.
+"""
 
 from __future__ import annotations
 
+import operator
+import os
 import random
 import sys
 
 import numpy as np
+
+#: Environment variable that shifts every training seed; unset or 0 keeps the book's seeds.
+TRAIN_SEED_ENV = "KLCOURSE_TRAIN_SEED"
 
 
 def set_seed(seed: int = 0) -> np.random.Generator:
@@ -26,3 +41,61 @@ def set_seed(seed: int = 0) -> np.random.Generator:
     if torch is not None:
         torch.manual_seed(seed)
     return np.random.default_rng(seed)
+
+
+def train_shift() -> int:
+    """The value of ``KLCOURSE_TRAIN_SEED`` as a non-negative integer (0 when unset).
+
+    Raises
+    ------
+    ValueError
+        If the variable is set to anything but a non-negative whole number.
+    """
+    raw = os.environ.get(TRAIN_SEED_ENV, "").strip()
+    if raw == "":
+        return 0
+    if not raw.isdigit():
+        raise ValueError(f"{TRAIN_SEED_ENV} must be a non-negative whole number, got {raw!r}")
+    return int(raw)
+
+
+def train_seed(seed: int) -> int:
+    """The seed to use for training randomness that the chapter writes as ``seed``.
+
+    With ``KLCOURSE_TRAIN_SEED`` unset or 0 this is ``seed`` itself, so the
+    chapters reproduce their stored outputs. With a shift ``k > 0`` it is a
+    different seed derived from ``(seed, k)`` (distinct seeds stay distinct),
+    so every model initialisation, minibatch order and training sample changes
+    at once. Functions that take ``seed=`` always honour the value they are
+    given; only the chapters call this helper.
+
+    Parameters
+    ----------
+    seed : int
+        The seed written in the chapter, ``0 <= seed < 2**32``.
+
+    Returns
+    -------
+    int
+        A seed in ``[0, 2**32)``.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.pop("KLCOURSE_TRAIN_SEED", None) and None
+    >>> train_seed(3)
+    3
+    >>> os.environ["KLCOURSE_TRAIN_SEED"] = "1"
+    >>> train_seed(3) != 3 and train_seed(3) != train_seed(4)
+    True
+    >>> del os.environ["KLCOURSE_TRAIN_SEED"]
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {seed!r} of type {type(seed).__name__}")
+    seed = operator.index(seed)
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    shift = train_shift()
+    if shift == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, shift]).generate_state(1)[0])

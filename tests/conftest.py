@@ -1,4 +1,8 @@
-"""Shared fixtures: one clean, warning-free build of the book per test session."""
+"""Shared fixtures: paths, and one clean, warning-free build of the book per session.
+
+The test environment, hypothesis profile and the check of training-dependent notebook
+cells live in the repository's root conftest.py, so that they apply to the notebooks too.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK_DIR = ROOT / "book"
+TEXT_DIR = ROOT / "chapters"
 CHAPTERS = sorted(BOOK_DIR.glob("*.ipynb"))
+TRAINING_TAG = "training"  # see conftest.py at the repository root
 
 
 @pytest.fixture(scope="session")

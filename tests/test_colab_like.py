@@ -1,97 +1,70 @@
-"""Run the chapters the way Colab does: klcourse from a wheel, no repository in sight.
+"""The Colab-like kernel that `make test` runs the notebooks in (tools/colab_env.py).
 
-A fresh virtual environment outside the repository gets the third-party packages
-that Colab already has (borrowed from the test environment through a .pth file)
-and klcourse installed from a freshly built wheel. Each chapter notebook is copied
-alone into an empty directory and executed there. Any notebook that reads a file
-from the repository, or any klcourse module missing from the wheel, fails here.
+nbval executes every notebook once, in the kernel ``klcourse-colab``: a Python with
+Colab's preinstalled stack and klcourse from a freshly built wheel, never from the
+repository. These tests check that environment itself: klcourse comes from the wheel,
+every module of the package made it into the wheel, and the notebooks need nothing
+from the repository but what they import. (Before, each notebook was executed a second
+time here; now the single nbval execution is the Colab-like one.)
 """
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
+import pkgutil
 import subprocess
 import sys
-import sysconfig
-import textwrap
-import venv
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHAPTERS, ROOT
+import klcourse
+from tests.conftest import ROOT
 
-RUNNER = textwrap.dedent(
-    """
-    import sys, nbformat, klcourse
-    from nbclient import NotebookClient
-    print("klcourse from", klcourse.__file__)
-    nb = nbformat.read(sys.argv[1], as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3").execute(cwd=sys.argv[2])
-    print("ok")
-    """
-)
+sys.path.insert(0, str(ROOT / "tools"))
+from colab_env import KERNEL_NAME, build
+
+
+def jupyter_paths() -> list[Path]:
+    return [Path(p) for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
 
 
 @pytest.fixture(scope="module")
 def colab_python(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("colab")
-    wheels = base / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
-        check=True,
-        timeout=300,
-    )
-    env_dir = base / "venv"
-    venv.create(env_dir, with_pip=False)
-    python = env_dir / "bin" / "python"
-    site = Path(
-        subprocess.check_output(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            text=True,
-        ).strip()
-    )
-    # The preinstalled stack (numpy, scipy, torch, jupyter...), but not the repository:
-    # path entries in a .pth file are added without processing the .pth files they
-    # contain, so the editable install of klcourse in the test environment is invisible.
-    (site / "colab_stack.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    wheel = next(wheels.glob("klcourse-*.whl"))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-deps",
-            "--target",
-            str(site),
-            str(wheel),
-        ],
-        check=True,
-        timeout=300,
-    )
-    return python
+    """The kernel's python that `make test` prepared; built here when pytest runs alone."""
+    for path in jupyter_paths():
+        spec = path / "kernels" / KERNEL_NAME / "kernel.json"
+        if spec.exists():
+            return Path(json.loads(spec.read_text())["argv"][0])
+    return build(tmp_path_factory.mktemp("colab"))
 
 
-@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
-def test_chapter_runs_alone_from_the_wheel(colab_python, nb, tmp_path):
-    work = tmp_path / "content"  # Colab's working directory holds nothing of ours
-    work.mkdir()
-    copy = work / nb.name
-    shutil.copy(nb, copy)
+def run(python: Path, code: str, cwd: Path) -> str:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["OMP_NUM_THREADS"] = "1"
     proc = subprocess.run(
-        [str(colab_python), "-c", RUNNER, str(copy), str(work)],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+        [str(python), "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    origin = proc.stdout.splitlines()[0]
-    assert str(ROOT) not in origin and "site-packages" in origin, origin
-    assert sorted(p.name for p in work.iterdir()) == [nb.name], "the notebook wrote files"
+    return proc.stdout
+
+
+def test_klcourse_comes_from_the_wheel(colab_python, tmp_path):
+    origin = run(colab_python, "import klcourse; print(klcourse.__file__)", tmp_path).strip()
+    assert str(ROOT) not in origin, origin
+    assert str(colab_python.parents[1]) in origin and "site-packages" in origin, origin
+
+
+def test_every_module_is_in_the_wheel(colab_python, tmp_path):
+    modules = sorted(
+        m.name for m in pkgutil.walk_packages(klcourse.__path__, "klcourse.") if "._" not in m.name
+    )
+    assert "klcourse.lm.models" in modules and "klcourse.claims" in modules
+    code = f"import importlib\nfor m in {modules!r}: importlib.import_module(m)\nprint('ok')"
+    assert run(colab_python, code, tmp_path).strip() == "ok"
+
+
+def test_make_test_runs_nbval_in_the_colab_kernel():
+    makefile = (ROOT / "Makefile").read_text()
+    assert f"--nbval-kernel-name {KERNEL_NAME}" in makefile
+    assert "tools/colab_env.py" in makefile and "JUPYTER_PATH" in makefile

@@ -90,8 +90,13 @@ def train_lm(
 ) -> list[float]:
     """Train with the usual next-token cross-entropy; returns the loss per step (nats/token).
 
-    Deterministic on a CPU for a given seed: batches are drawn from a seeded
-    generator and dropout is off in :func:`tiny_gpt2`.
+    Deterministic on one machine for a given seed: batches are drawn from a
+    seeded generator and dropout is off in :func:`tiny_gpt2`. Another CPU can
+    land on slightly different weights (floating-point rounding differs).
+
+    ``progress=True`` shows a progress bar unless the environment sets
+    ``TQDM_DISABLE=1`` (as ``make notebooks`` does, so that stored outputs and the
+    HTML book hold no progress-bar text); ``progress=False`` never shows one.
     """
     tokenizer = make_tokenizer()
     data = encode(sentences, tokenizer)
@@ -99,7 +104,8 @@ def train_lm(
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     model.train()
     losses = []
-    for _ in tqdm(range(steps), disable=not progress, desc="training"):
+    bar = {} if progress else {"disable": True}  # leave TQDM_DISABLE in charge when True
+    for _ in tqdm(range(steps), desc="training", **bar):
         idx = torch.randint(0, len(sentences), (batch_size,), generator=gen)
         out = model(**{k: v[idx] for k, v in data.items()})
         optimiser.zero_grad()

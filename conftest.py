@@ -1,0 +1,95 @@
+"""Test-session set-up that applies to every test, notebooks (nbval) included.
+
+- Notebook kernels inherit this environment: no progress bars, one BLAS thread, and a
+  claim about a training run (klcourse.claim) that fails raises instead of printing.
+- Hypothesis runs without a wall-clock deadline: a busy machine is not a failure.
+- With KLCOURSE_TRAIN_SEED shifted, a notebook cell declared training-dependent must
+  change (see pytest_runtest_call).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import settings
+
+#: Tag of a notebook cell whose output depends on training (it must also carry
+#: ``nbval-ignore-output``; its claims are checked by ``klcourse.claim`` cells instead).
+TRAINING_TAG = "training"
+
+# Notebook kernels inherit this environment: no progress bars, one BLAS thread, and a
+# claim about a training run that fails raises instead of printing a note.
+os.environ.setdefault("TQDM_DISABLE", "1")
+os.environ.setdefault("KLCOURSE_STRICT_CLAIMS", "1")
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+# No wall-clock deadline: a busy machine (CI, two workers on two cores) is not a failure.
+settings.register_profile("klcourse", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "klcourse"))
+
+
+def train_seed_shifted() -> bool:
+    return os.environ.get("KLCOURSE_TRAIN_SEED", "0").strip() not in ("", "0")
+
+
+def _comparable(outputs) -> list:
+    """Outputs as nbval sees them (streams merged), images included, metadata dropped."""
+    from nbval.plugin import coalesce_streams
+
+    keep = []
+    for out in coalesce_streams(list(outputs)):
+        out = dict(out)
+        out.pop("metadata", None)
+        out.pop("execution_count", None)
+        keep.append(out)
+    return keep
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """With KLCOURSE_TRAIN_SEED shifted, a cell declared training-dependent must change.
+
+    nbval already proves the other half: every cell *not* declared is compared exactly
+    with its stored output, so a shifted seed that changed it fails the run. Together
+    they show the declaration is exactly the set of cells that depend on training.
+    """
+    result = yield
+    cell = getattr(item, "cell", None)
+    fresh = getattr(item, "test_outputs", None)
+    if cell is None or fresh is None or not train_seed_shifted():
+        return result
+    if TRAINING_TAG in cell.metadata.get("tags", []):
+        if _comparable(fresh) == _comparable(cell.outputs):
+            raise AssertionError(
+                f"cell {item.name} is tagged {TRAINING_TAG!r}, but with "
+                f"KLCOURSE_TRAIN_SEED={os.environ['KLCOURSE_TRAIN_SEED']} its output is "
+                "identical to the stored one: it does not depend on training (remove the tag "
+                "and nbval-ignore-output), or it does not use klcourse.train_seed"
+            )
+    return result
+
+
+_BOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "book")
+
+
+def _book_files() -> set[str]:
+    return {os.path.relpath(os.path.join(d, f), _BOOK) for d, _, fs in os.walk(_BOOK) for f in fs}
+
+
+def pytest_sessionstart(session):
+    session.config._klcourse_book_files = _book_files()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Notebooks run with book/ as their working directory: they must write nothing there."""
+    if hasattr(session.config, "workerinput") or not session.config.getoption("nbval", False):
+        return
+    new = sorted(_book_files() - session.config._klcourse_book_files)
+    new = [f for f in new if "__pycache__" not in f]
+    if new:
+        session.config.get_terminal_writer().line(
+            f"FAILED: executing the notebooks wrote files into book/: {new}", red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
