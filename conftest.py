@@ -14,9 +14,7 @@ import os
 import pytest
 from hypothesis import settings
 
-#: Tag of a notebook cell whose output depends on training (it must also carry
-#: ``nbval-ignore-output``; its claims are checked by ``klcourse.claim`` cells instead).
-TRAINING_TAG = "training"
+from tests.training_cells import TRAINING_TAG, declared_but_unchanged, seed_shifted
 
 # Notebook kernels inherit this environment: no progress bars, one BLAS thread, and a
 # claim about a training run that fails raises instead of printing a note.
@@ -30,23 +28,6 @@ settings.register_profile("klcourse", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "klcourse"))
 
 
-def train_seed_shifted() -> bool:
-    return os.environ.get("KLCOURSE_TRAIN_SEED", "0").strip() not in ("", "0")
-
-
-def _comparable(outputs) -> list:
-    """Outputs as nbval sees them (streams merged), images included, metadata dropped."""
-    from nbval.plugin import coalesce_streams
-
-    keep = []
-    for out in coalesce_streams(list(outputs)):
-        out = dict(out)
-        out.pop("metadata", None)
-        out.pop("execution_count", None)
-        keep.append(out)
-    return keep
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     """With KLCOURSE_TRAIN_SEED shifted, a cell declared training-dependent must change.
@@ -58,16 +39,15 @@ def pytest_runtest_call(item):
     result = yield
     cell = getattr(item, "cell", None)
     fresh = getattr(item, "test_outputs", None)
-    if cell is None or fresh is None or not train_seed_shifted():
+    if cell is None or fresh is None or not seed_shifted():
         return result
-    if TRAINING_TAG in cell.metadata.get("tags", []):
-        if _comparable(fresh) == _comparable(cell.outputs):
-            raise AssertionError(
-                f"cell {item.name} is tagged {TRAINING_TAG!r}, but with "
-                f"KLCOURSE_TRAIN_SEED={os.environ['KLCOURSE_TRAIN_SEED']} its output is "
-                "identical to the stored one: it does not depend on training (remove the tag "
-                "and nbval-ignore-output), or it does not use klcourse.train_seed"
-            )
+    if declared_but_unchanged(cell, fresh):
+        raise AssertionError(
+            f"cell {item.name} is tagged {TRAINING_TAG!r}, but with "
+            f"KLCOURSE_TRAIN_SEED={os.environ['KLCOURSE_TRAIN_SEED']} its output is "
+            "identical to the stored one: it does not depend on training (remove the tag "
+            "and nbval-ignore-output), or it does not use klcourse.train_seed"
+        )
     return result
 
 
