@@ -2,7 +2,8 @@
 
 - Notebook kernels inherit this environment: no progress bars, one BLAS thread, and a
   claim about a training run (klcourse.claim) that fails raises instead of printing.
-- Hypothesis runs without a wall-clock deadline: a busy machine is not a failure.
+- Hypothesis runs without a wall-clock deadline (a busy machine is not a failure), and
+  derandomized in CI.
 - With KLCOURSE_TRAIN_SEED shifted, a notebook cell declared training-dependent must
   change (see pytest_runtest_call).
 """
@@ -24,8 +25,12 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 # No wall-clock deadline: a busy machine (CI, two workers on two cores) is not a failure.
+# Locally every run explores new examples; in CI (CI=true) the examples are derandomized,
+# so that a CI result can be reproduced exactly (set HYPOTHESIS_PROFILE to override).
 settings.register_profile("klcourse", deadline=None, print_blob=True)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "klcourse"))
+settings.register_profile("ci", parent=settings.get_profile("klcourse"), derandomize=True)
+_default_profile = "ci" if os.environ.get("CI", "").lower() in ("1", "true") else "klcourse"
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default_profile))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -171,5 +171,15 @@ def js_divergence(p: ArrayLike, q: ArrayLike, base: float | None = None) -> floa
     0.0
     """
     p, q = as_pair(p, q)
-    m = (p + q) / 2
-    return scalar_or_array(0.5 * kl_divergence(p, m, base) + 0.5 * kl_divergence(q, m, base))
+    # log(p / m) as log(2p) - log(p + q): m = (p + q) / 2 itself can underflow to 0 when
+    # p + q is the smallest subnormal, which would make a finite JS look infinite.
+    s = p + q
+    with np.errstate(divide="ignore"):
+        log_s = np.log(np.where(s > 0, s, 1.0))
+
+    def half_kl_to_midpoint(x: np.ndarray) -> np.ndarray:
+        log_2x = np.log(np.where(x > 0, 2 * x, 1.0))
+        return 0.5 * np.where(x > 0, x * (log_2x - log_s), 0.0).sum(axis=-1)
+
+    js = (half_kl_to_midpoint(p) + half_kl_to_midpoint(q)) / log_base(base)
+    return scalar_or_array(np.clip(js, 0.0, np.log(2) / log_base(base)))  # rounding noise

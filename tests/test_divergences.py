@@ -111,6 +111,14 @@ def test_bits_are_nats_over_ln2(pq):
     assert kc.entropy(p, base=2) == pytest.approx(kc.entropy(p) / math.log(2), rel=1e-12)
 
 
+def test_js_with_the_smallest_subnormal_is_finite():
+    """(p + q) / 2 underflows to 0 here; JS must still be the finite value of the limit."""
+    p, q = np.array([5e-324, 0.5, 0.5]), np.array([0.0, 1.0, 0.0])
+    exact = 0.5 * (0.5 * math.log(2 / 3) + 0.5 * math.log(2)) + 0.5 * math.log(4 / 3)
+    assert kc.js_divergence(p, q) == pytest.approx(exact, rel=1e-12)
+    assert kc.js_divergence(q, p) == pytest.approx(exact, rel=1e-12)
+
+
 @given(pairs(allow_zeros=True))
 def test_js_symmetric_and_bounded(pq):
     p, q = pq
