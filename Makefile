@@ -26,12 +26,12 @@ book: $(STAMP)
 ## make test: lint, unit tests and doctests, notebooks (nbval, in a Colab-like kernel with
 ## klcourse from a wheel), text/notebook pairs, warning-free build, browser check.
 ## KLCOURSE_TRAIN_SEED=1 make test: the same with shifted training seeds (another machine).
+## The test environment (threads, progress bars, strict claims) is set in conftest.py.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python tools/colab_env.py .colab
-	JUPYTER_PATH=$(CURDIR)/.colab/share/jupyter TQDM_DISABLE=1 KLCOURSE_STRICT_CLAIMS=1 \
-		OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+	JUPYTER_PATH=$(CURDIR)/.colab/share/jupyter \
 		$(BIN)/python -m pytest -n $(WORKERS) --maxprocesses 4 --dist loadscope \
 		klcourse tests book \
 		--nbval --nbval-kernel-name klcourse-colab --nbval-sanitize-with tests/nbval_sanitize.cfg

@@ -174,8 +174,7 @@ def js_divergence(p: ArrayLike, q: ArrayLike, base: float | None = None) -> floa
     # log(p / m) as log(2p) - log(p + q): m = (p + q) / 2 itself can underflow to 0 when
     # p + q is the smallest subnormal, which would make a finite JS look infinite.
     s = p + q
-    with np.errstate(divide="ignore"):
-        log_s = np.log(np.where(s > 0, s, 1.0))
+    log_s = np.log(np.where(s > 0, s, 1.0))
 
     def half_kl_to_midpoint(x: np.ndarray) -> np.ndarray:
         log_2x = np.log(np.where(x > 0, 2 * x, 1.0))

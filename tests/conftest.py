@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.training_cells import TRAINING_TAG  # noqa: F401 (re-exported for the tests)
-
 ROOT = Path(__file__).resolve().parents[1]
 BOOK_DIR = ROOT / "book"
 TEXT_DIR = ROOT / "chapters"

@@ -1,12 +1,14 @@
 """Structure every chapter notebook must follow (see README: adding a chapter)."""
 
+import itertools
 import json
 import re
 
 import pytest
 import yaml
 
-from tests.conftest import CHAPTERS, ROOT, TRAINING_TAG
+from tests.conftest import CHAPTERS, ROOT
+from tests.training_cells import TRAINING_TAG
 
 REPO_URL = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
 TOC = (ROOT / "_toc.yml").read_text()
@@ -107,10 +109,9 @@ def test_stored_outputs_are_quiet(path):
             assert len(text) <= 2500, f"a {len(text)}-character dump in: {source(c)[:60]!r}"
             noise = NOISE.search(text)
             assert noise is None, f"round-off noise {noise.group()!r} printed by {source(c)[:60]!r}"
-        names = [o.get("name") for o in outs if o.get("output_type") == "stream"]
-        streams = [o.get("output_type") == "stream" for o in outs]
-        for i in range(1, len(outs)):
-            assert not (streams[i] and streams[i - 1] and names[i] == names[i - 1]), (
+        for before, after in itertools.pairwise(outs):
+            split = before.get("output_type") == after.get("output_type") == "stream"
+            assert not (split and before.get("name") == after.get("name")), (
                 f"consecutive prints stored as separate blocks: {source(c)[:60]!r}"
             )
 
