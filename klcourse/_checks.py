@@ -1,43 +1,169 @@
 """Input validation shared by the public functions.
 
-Every public function that takes a probability distribution passes it through
-:func:`as_distribution`, so that a bad input fails early with a message that
-names the argument and shows the offending value. Nothing here renormalises:
-a vector that does not sum to one is an error, not something to fix quietly.
+Every public function passes its inputs through these helpers, so that a bad
+input fails early with a ``TypeError`` (wrong kind of thing) or ``ValueError``
+(right kind, impossible value) that names the argument and shows the value.
+Nothing here renormalises or rounds: a vector that does not sum to one is an
+error, not something to fix quietly.
+
+What the numeric helpers accept: Python numbers, lists of them, NumPy arrays of
+integer or floating type, and (values only) torch tensors of those types,
+including ones that require grad. They reject strings, booleans, complex
+numbers, ``None`` and objects, which NumPy would otherwise coerce or garble.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
+import operator
+
 import numpy as np
 from numpy.typing import ArrayLike
 
-#: Largest accepted ``|sum(p) - 1|``. Loose enough for rounding in float64
-#: arithmetic, tight enough to catch a typed-in probability that is off.
+#: Smallest accepted tolerance on ``|sum(p) - 1|``: tight enough to catch a
+#: typed-in probability that is off, loose enough for float64 rounding.
 SUM_TOLERANCE = 1e-6
 
+_F32_EPS = float(np.finfo(np.float32).eps)
 
-def _as_float_array(x: ArrayLike, name: str) -> np.ndarray:
+
+def _short(x: object, limit: int = 80) -> str:
+    text = repr(x)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _torch_values(x: object) -> tuple[np.ndarray, float] | None:
+    """A torch tensor's values as float64 and its dtype's epsilon; None for non-tensors."""
+    torch = _torch_module(x)
+    if torch is None:
+        return None
+    if x.is_complex() or x.dtype == torch.bool:
+        raise TypeError(f"must hold real numbers, got a tensor of dtype {x.dtype}")
+    eps = float(torch.finfo(x.dtype).eps) if x.is_floating_point() else 0.0
+    return x.detach().to("cpu", torch.float64).numpy(), eps
+
+
+def _torch_module(x: object):
+    mod = type(x).__module__
+    if not mod.startswith("torch"):
+        return None
+    import torch
+
+    return torch if isinstance(x, torch.Tensor) else None
+
+
+def real_array(x: ArrayLike, name: str) -> tuple[np.ndarray, float]:
+    """``x`` as a float64 array, with the machine epsilon of the type it came in.
+
+    Raises ``TypeError`` for strings, booleans, complex values, ``None`` or other
+    objects. Integers have epsilon 0 (they are exact).
+    """
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be real numbers, got {_short(x)}")
     try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numeric, got {x!r}") from exc
+        got = _torch_values(x)
+    except TypeError as exc:
+        raise TypeError(f"{name} {exc}") from None
+    if got is not None:
+        return got
+    try:
+        raw = np.asarray(x)
+    except (TypeError, ValueError) as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be an array of real numbers, got {_short(x)}") from exc
+    kind = raw.dtype.kind
+    if kind == "O" and raw.size:
+        try:  # lists mixing Python numbers and 0-d tensors or NumPy scalars
+            raw = np.asarray([_scalar(v, name) for v in raw.ravel()]).reshape(raw.shape)
+        except TypeError:
+            raise TypeError(f"{name} must be real numbers, got {_short(x)}") from None
+        kind = raw.dtype.kind
+    if kind not in "iuf" and not (kind == "O" and raw.size == 0):
+        what = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "bytes"}
+        raise TypeError(
+            f"{name} must be real numbers, got {what.get(kind, raw.dtype.name)}: {_short(x)}"
+        )
+    eps = float(np.finfo(raw.dtype).eps) if kind == "f" else 0.0
+    return raw.astype(np.float64), eps
+
+
+def _scalar(v: object, name: str) -> float:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+        arr, _ = real_array(v, name)  # 0-d tensors
+        if arr.ndim != 0:
+            raise TypeError(name)
+        return float(arr)
+    return float(v)
+
+
+def real_number(x: object, name: str) -> float:
+    """``x`` as a Python float: a Python/NumPy real or a 0-d array or tensor.
+
+    Booleans, strings, complex numbers and arrays with more than one element are
+    rejected with a ``TypeError`` that names the argument.
+    """
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a real number, got the boolean {x!r}")
+    if isinstance(x, numbers.Real):
+        return float(x)
+    arr, _ = real_array(x, name)
+    if arr.ndim != 0:
+        raise TypeError(f"{name} must be a single real number, got shape {arr.shape}: {_short(x)}")
+    return float(arr)
+
+
+def integer(x: object, name: str, minimum: int | None = None) -> int:
+    """``x`` as a Python int (Python or NumPy integer; not bool, not float)."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {_short(x)} of type {type(x).__name__}")
+    value = operator.index(x)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def sum_tolerance(eps: float, n: int) -> float:
+    """Allowed ``|sum - 1|`` for ``n`` probabilities stored with machine epsilon ``eps``.
+
+    Rounding each entry to its type moves the sum by at most ``eps / 2``; the
+    producer's normaliser (a float32 sum or wider, for low-precision types)
+    adds about ``sqrt(n)`` roundings. The bound is ``eps + 4 sqrt(n) min(eps,
+    eps32)``, but never below :data:`SUM_TOLERANCE`: for float64 input it is
+    ``1e-6``, for a float32 softmax over 50,257 tokens about ``1.1e-4``.
+
+    Examples
+    --------
+    >>> sum_tolerance(np.finfo(np.float64).eps, 10)
+    1e-06
+    >>> round(sum_tolerance(np.finfo(np.float32).eps, 50_257), 6)
+    0.000107
+    """
+    eps = float(eps)
+    return max(SUM_TOLERANCE, eps + 4.0 * math.sqrt(n) * min(eps, _F32_EPS))
+
+
+def _values(x: ArrayLike, name: str) -> tuple[np.ndarray, float]:
+    arr, eps = real_array(x, name)
     if arr.ndim == 0:
         raise ValueError(f"{name} must be an array of probabilities, got the scalar {arr.item()!r}")
-    if arr.size == 0:
+    if arr.size == 0 or arr.shape[-1] == 0:
         raise ValueError(f"{name} is empty; a distribution needs at least one outcome")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf: {arr}")
-    return arr
+        raise ValueError(f"{name} contains NaN or inf: {_short(arr)}")
+    return arr, eps
 
 
 def as_distribution(x: ArrayLike, name: str = "p") -> np.ndarray:
-    """Return ``x`` as a float array whose last axis is a probability vector.
+    """Return ``x`` as a float64 array whose last axis is a probability vector.
 
     Raises
     ------
+    TypeError
+        If ``x`` does not hold real numbers (see the module docstring).
     ValueError
-        If ``x`` is empty, not finite, has a negative entry, or a row that does
-        not sum to 1 within :data:`SUM_TOLERANCE`.
+        If ``x`` is a scalar or empty, not finite, has a negative entry, or a row
+        whose sum is off 1 by more than :func:`sum_tolerance` allows for its
+        dtype and length.
 
     Examples
     --------
@@ -46,20 +172,21 @@ def as_distribution(x: ArrayLike, name: str = "p") -> np.ndarray:
     >>> as_distribution([0.5, 0.6], name="q")
     Traceback (most recent call last):
     ...
-    ValueError: q sums to 1.1, expected 1 (use klcourse.normalize to rescale weights explicitly)
+    ValueError: q sums to 1.1, expected 1 within 1e-06 (use klcourse.normalize to rescale weights explicitly)
     """
-    arr = _as_float_array(x, name)
+    arr, eps = _values(x, name)
     if np.any(arr < 0):
         raise ValueError(
             f"{name} has a negative entry ({arr.min():.6g}); probabilities must be >= 0"
         )
-    sums = arr.sum(axis=-1)
-    off = np.abs(sums - 1.0) > SUM_TOLERANCE
+    sums = np.atleast_1d(arr.sum(axis=-1))
+    tol = sum_tolerance(eps, arr.shape[-1])
+    off = np.abs(sums - 1.0) > tol
     if np.any(off):
-        bad = float(np.atleast_1d(sums)[np.argmax(np.atleast_1d(off))])
+        bad = float(sums[np.argmax(off)])
         where = "" if arr.ndim == 1 else " (in at least one row)"
         raise ValueError(
-            f"{name} sums to {bad:.6g}{where}, expected 1 "
+            f"{name} sums to {bad:.10g}{where}, expected 1 within {tol:.2g} "
             "(use klcourse.normalize to rescale weights explicitly)"
         )
     return arr
@@ -90,28 +217,25 @@ def log_base(base: float | None) -> float:
     """Natural log of ``base``; ``None`` means nats (divide by 1)."""
     if base is None:
         return 1.0
-    try:
-        b = float(base)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"base must be a number or None, got {base!r}") from exc
-    if not np.isfinite(b) or b <= 0 or b == 1:
-        raise ValueError(f"base must be positive and not 1, got {base!r}")
-    return float(np.log(b))
+    b = real_number(base, "base")
+    if not math.isfinite(b) or b <= 0 or b == 1:
+        raise ValueError(f"base must be finite, positive and not 1, got {base!r}")
+    return math.log(b)
 
 
 def positive(x: ArrayLike, name: str) -> np.ndarray:
-    """``x`` as a float array whose entries are all finite and > 0."""
-    arr = np.asarray(x, dtype=float)
+    """``x`` as a float64 array whose entries are all finite and > 0."""
+    arr, _ = real_array(x, name)
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must be finite and > 0, got {arr}")
+        raise ValueError(f"{name} must be finite and > 0, got {_short(arr)}")
     return arr
 
 
 def finite(x: ArrayLike, name: str) -> np.ndarray:
-    """``x`` as a float array whose entries are all finite."""
-    arr = np.asarray(x, dtype=float)
+    """``x`` as a float64 array whose entries are all finite."""
+    arr, _ = real_array(x, name)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {arr}")
+        raise ValueError(f"{name} must be finite, got {_short(arr)}")
     return arr
 
 

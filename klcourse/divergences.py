@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from klcourse._checks import as_distribution, as_pair, log_base, scalar_or_array
+from klcourse._checks import as_distribution, as_pair, log_base, real_array, scalar_or_array
 
 
 def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -36,13 +36,16 @@ def normalize(weights: ArrayLike) -> np.ndarray:
     >>> normalize([1, 1, 2])
     array([0.25, 0.25, 0.5 ])
     """
-    w = np.asarray(weights, dtype=float)
+    w, _ = real_array(weights, "weights")
     if w.ndim == 0 or w.size == 0 or not np.all(np.isfinite(w)) or np.any(w < 0):
         raise ValueError(f"weights must be a non-empty array of finite values >= 0, got {w}")
-    total = w.sum(axis=-1, keepdims=True)
-    if np.any(total == 0):
-        raise ValueError("weights sum to 0; there is nothing to normalise")
-    return w / total
+    top = w.max(axis=-1, keepdims=True)
+    if np.any(top == 0):
+        raise ValueError(f"weights sum to 0 (in at least one row); nothing to normalise: {w}")
+    # Divide by the largest weight first, so that huge weights cannot overflow the sum
+    # and subnormal ones keep their digits.
+    w = w / top
+    return w / w.sum(axis=-1, keepdims=True)
 
 
 def entropy(p: ArrayLike, base: float | None = None) -> float | np.ndarray:
@@ -113,7 +116,7 @@ def kl_terms(p: ArrayLike, q: ArrayLike, base: float | None = None) -> np.ndarra
 
 
 def kl_divergence(p: ArrayLike, q: ArrayLike, base: float | None = None) -> float | np.ndarray:
-    r"""Kullback–Leibler divergence (relative entropy) of ``p`` from ``q``, KL(p‖q).
+    r"""Kullback–Leibler divergence (relative entropy) D(p‖q).
 
     .. math:: D_{KL}(p \,\|\, q) = \sum_x p(x) \log \frac{p(x)}{q(x)}
 

@@ -114,7 +114,7 @@ def fit_gaussian_to_mixture(
         The mixture :math:`p(x) = \sum_i w_i\,\mathcal N(x;\mu_i,\sigma_i^2)`; weights sum to 1.
     direction : str
         ``"forward"`` minimises :math:`D_{KL}(p\,\|\,q)` (closed form: moment matching,
-        :math:`\mu = \sum_i w_i\mu_i`, :math:`\sigma^2 = \sum_i w_i(\sigma_i^2 + \mu_i^2) - \mu^2`);
+        :math:`\mu = \sum_i w_i\mu_i`, :math:`\sigma^2 = \sum_i w_i(\sigma_i^2 + (\mu_i - \mu)^2)`);
         ``"reverse"`` minimises :math:`D_{KL}(q\,\|\,p)` by L-BFGS from ``init``.
     init : tuple of float, optional
         ``(mu, sigma)`` to start the reverse search from; defaults to the heaviest
@@ -138,7 +138,9 @@ def fit_gaussian_to_mixture(
     w, m, s = _mixture(weights, means, stds)
     if direction == "forward":
         mu = float(w @ m)
-        var = float(w @ (s**2 + m**2) - mu**2)
+        # Centred moments: E[x^2] - mu^2 cancels catastrophically for components far
+        # from 0 (means 1e8, stds 1 gave sigma = 0).
+        var = float(w @ (s**2 + (m - mu) ** 2))
         return mu, float(np.sqrt(var))
     if direction != "reverse":
         raise ValueError(f"direction must be 'forward' or 'reverse', got {direction!r}")

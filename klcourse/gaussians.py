@@ -6,7 +6,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.linalg import solve_triangular
 
-from klcourse._checks import finite, positive, scalar_or_array
+from klcourse._checks import finite, positive, real_array, scalar_or_array
+
+#: A covariance counts as symmetric when ``max|C - C^T| <= SYMMETRY_RTOL * max|C|``:
+#: the inverse of a symmetric matrix is symmetric only to rounding of that order.
+SYMMETRY_RTOL = 1e-9
 
 
 def gaussian_kl(
@@ -20,10 +24,25 @@ def gaussian_kl(
             + \frac{\sigma_p^2 + (\mu_p - \mu_q)^2}{2\sigma_q^2} - \frac12
 
     Arguments broadcast like numpy arrays. ``sigma`` is a standard deviation,
-    not a variance.
+    not a variance. Computed as
+    :math:`\tfrac12(e^t - 1 - t) + \tfrac12\big((\mu_p-\mu_q)/\sigma_q\big)^2` with
+    :math:`t = 2\log(\sigma_p/\sigma_q)` taken as a difference of logs, so that any
+    scale works (``sigma = 1e-170`` or ``1e200`` on both sides gives the exact value).
+
+    Parameters
+    ----------
+    mu_p, sigma_p, mu_q, sigma_q : array_like
+        Real numbers or arrays of them (numpy, lists, or torch tensors, values only).
+
+    Returns
+    -------
+    float or ndarray
+        ``>= 0``, in nats; ``inf`` only where the true value exceeds the float range.
 
     Raises
     ------
+    TypeError
+        If an argument is not real (a string, a boolean, a complex number).
     ValueError
         If a standard deviation is not finite and positive, or a mean is not finite.
 
@@ -36,8 +55,23 @@ def gaussian_kl(
     """
     mu_p, mu_q = finite(mu_p, "mu_p"), finite(mu_q, "mu_q")
     sigma_p, sigma_q = positive(sigma_p, "sigma_p"), positive(sigma_q, "sigma_q")
-    kl = np.log(sigma_q / sigma_p) + (sigma_p**2 + (mu_p - mu_q) ** 2) / (2 * sigma_q**2) - 0.5
+    # With t = log(sigma_p^2 / sigma_q^2) the variance part is (e^t - 1 - t) / 2: no
+    # sigma is squared (1e-170 squared underflows, 1e200 overflows) and no ratio is
+    # formed, so only a result beyond the float range can come out as inf.
+    t = 2.0 * (np.log(sigma_p) - np.log(sigma_q))
+    with np.errstate(over="ignore"):
+        shift = np.subtract(mu_p, mu_q) / sigma_q
+        kl = 0.5 * _expm1_minus(t) + 0.5 * shift**2
     return scalar_or_array(np.maximum(kl, 0.0))
+
+
+def _expm1_minus(t: np.ndarray) -> np.ndarray:
+    """``e^t - 1 - t``, accurate near 0 (a series) and inf, not a warning, for huge t."""
+    t = np.asarray(t, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):  # the unused branch may overflow
+        series = 0.5 * t * t * (1 + t / 3 * (1 + t / 4 * (1 + t / 5 * (1 + t / 6))))
+        direct = np.expm1(t) - t
+    return np.where(np.abs(t) < 1e-2, series, direct)
 
 
 def _cholesky(cov: np.ndarray, name: str) -> np.ndarray:
@@ -45,8 +79,10 @@ def _cholesky(cov: np.ndarray, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be a square matrix, got shape {cov.shape}")
     if not np.all(np.isfinite(cov)):
         raise ValueError(f"{name} must be finite, got {cov}")
-    if not np.allclose(cov, cov.T, rtol=1e-10, atol=1e-12):
+    scale = np.abs(cov).max()
+    if np.abs(cov - cov.T).max() > SYMMETRY_RTOL * scale:
         raise ValueError(f"{name} must be symmetric, got {cov}")
+    cov = 0.5 * (cov + cov.T)  # symmetric to rounding: use the symmetric part
     try:
         return np.linalg.cholesky(cov)
     except np.linalg.LinAlgError as exc:
@@ -84,10 +120,10 @@ def gaussian_kl_mv(mu_p: ArrayLike, cov_p: ArrayLike, mu_q: ArrayLike, cov_q: Ar
     """
     mu_p = finite(mu_p, "mu_p")
     mu_q = finite(mu_q, "mu_q")
-    cov_p = np.asarray(cov_p, dtype=float)
-    cov_q = np.asarray(cov_q, dtype=float)
+    cov_p, _ = real_array(cov_p, "cov_p")
+    cov_q, _ = real_array(cov_q, "cov_q")
     k = mu_p.shape[-1] if mu_p.ndim else 0
-    if mu_p.ndim != 1 or mu_q.shape != mu_p.shape:
+    if mu_p.ndim != 1 or k == 0 or mu_q.shape != mu_p.shape:
         raise ValueError(
             f"mu_p and mu_q must be vectors of one length, got {mu_p.shape} and {mu_q.shape}"
         )

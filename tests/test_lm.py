@@ -87,8 +87,99 @@ def test_bad_input():
         token_kl(torch.zeros(2, 3), torch.zeros(2, 4))
     with pytest.raises(ValueError, match="chunk_size"):
         token_kl(torch.zeros(2, 3), torch.zeros(2, 3), chunk_size=0)
-    with pytest.raises(ValueError, match="torch tensors"):
-        token_kl(np.zeros((2, 3)), np.zeros((2, 3)))
+    with pytest.raises(TypeError, match="p_logits must be a torch tensor"):
+        token_kl(np.zeros((2, 3)), torch.zeros(2, 3))
+    with pytest.raises(TypeError, match="q_logits must be a torch tensor"):
+        token_kl(torch.zeros(2, 3), [[0.0, 0.0, 0.0]] * 2)
+    with pytest.raises(TypeError, match="q_logits must hold floating-point"):
+        token_kl(torch.zeros(2, 3), torch.zeros(2, 3, dtype=torch.long))
+    with pytest.raises(ValueError, match="non-empty vocabulary"):
+        token_kl(torch.zeros(2, 0), torch.zeros(2, 0))
+    for bad in (True, 2.5, "8", 1.0):
+        with pytest.raises(TypeError, match="chunk_size"):
+            token_kl(torch.zeros(2, 3), torch.zeros(2, 3), chunk_size=bad)
+    assert token_kl(torch.zeros(2, 3), torch.zeros(2, 3), chunk_size=np.int64(1)).shape == (2,)
+
+
+def test_matches_torch_distributions():
+    """An independent oracle: torch.distributions' own categorical KL."""
+    torch.manual_seed(3)
+    a, b = torch.randn(40, 17, dtype=torch.float64) * 4, torch.randn(40, 17, dtype=torch.float64)
+    oracle = torch.distributions.kl_divergence(
+        torch.distributions.Categorical(logits=a), torch.distributions.Categorical(logits=b)
+    )
+    torch.testing.assert_close(token_kl(a, b, chunk_size=7), oracle, rtol=1e-12, atol=1e-14)
+
+
+NINF = float("-inf")
+
+
+def test_fully_masked_rows_are_defined():
+    """Padding: a row masked entirely in p has no mass (KL 0); masked only in q: inf."""
+    p = torch.tensor([[NINF, NINF], [NINF, NINF], [0.0, 1.0], [0.0, 1.0]])
+    q = torch.tensor([[NINF, NINF], [0.0, 3.0], [NINF, NINF], [0.0, 1.0]])
+    out = token_kl(p, q, chunk_size=3)
+    assert out.tolist()[:3] == [0.0, 0.0, math.inf]
+    assert out[3].item() == pytest.approx(0.0, abs=1e-7)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+@pytest.mark.parametrize("which", ["p_logits", "q_logits"])
+def test_nan_and_plus_inf_logits_are_rejected(bad, which):
+    x = torch.zeros(5, 4)
+    x[3, 1] = bad
+    args = (x, torch.zeros(5, 4)) if which == "p_logits" else (torch.zeros(5, 4), x)
+    with pytest.raises(ValueError, match=rf"{which} holds NaN or \+inf in row 3"):
+        token_kl(*args, chunk_size=2)
+
+
+def test_rows_left_out_of_the_loss_get_exactly_zero_gradient():
+    """The RL-masking case: an infinite-KL row excluded by a mask must not poison the
+    gradients of the model that produced the other rows."""
+    torch.manual_seed(4)
+    layer, x, ref = torch.nn.Linear(3, 6), torch.randn(4, 3), torch.randn(4, 6)
+    logits = layer(x)
+    mask_q = torch.zeros(4, 6)
+    mask_q[0, :3] = NINF  # row 0: the policy has mass where the reference is masked
+    kl = token_kl(logits, ref + mask_q)
+    assert kl[0].item() == math.inf
+    keep = torch.tensor([False, True, True, True])
+    kl[keep].sum().backward()
+    for param in layer.parameters():
+        assert torch.isfinite(param.grad).all()
+    # the same gradients as when row 0 is not there at all
+    again = torch.nn.Linear(3, 6)
+    again.load_state_dict(layer.state_dict())
+    token_kl(again(x)[1:], ref[1:]).sum().backward()
+    torch.testing.assert_close(again.weight.grad, layer.weight.grad)
+
+
+def test_gradient_of_a_masked_row_is_zero_for_both_inputs():
+    a = torch.tensor([[0.0, 0.0], [NINF, NINF]], requires_grad=True)
+    b = torch.tensor([[NINF, 0.0], [0.0, 0.0]], requires_grad=True)
+    kl = token_kl(a, b)
+    kl[1:].sum().backward()
+    assert a.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert b.grad[0].tolist() == [0.0, 0.0]
+    assert torch.isfinite(b.grad).all()
+
+
+@pytest.mark.parametrize(
+    ("pd", "qd", "out"),
+    [
+        (torch.float32, torch.float64, torch.float64),
+        (torch.float64, torch.float32, torch.float64),
+        (torch.bfloat16, torch.float32, torch.float32),
+        (torch.float16, torch.bfloat16, torch.float32),
+    ],
+)
+def test_output_dtype_is_the_wider_argument(pd, qd, out):
+    a = torch.randn(3, 5).to(pd).requires_grad_(True)
+    b = torch.randn(3, 5).to(qd).requires_grad_(True)
+    kl = token_kl(a, b)
+    assert kl.dtype == out
+    kl.sum().backward()
+    assert a.grad.dtype == pd and b.grad.dtype == qd
 
 
 def objective(pi, ref, r, beta):

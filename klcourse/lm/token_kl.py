@@ -12,58 +12,79 @@ from __future__ import annotations
 
 import torch
 
+from klcourse._checks import integer
+
 DEFAULT_CHUNK = 256
 
 
-def _chunk_parts(a: torch.Tensor, b: torch.Tensor):
+def _check_chunk(x: torch.Tensor, name: str, offset: int) -> None:
+    """Reject NaN and +inf logits (one reduction over the chunk already in memory)."""
+    bad = torch.isnan(x) | torch.isposinf(x)
+    if bool(bad.any()):
+        row = int(bad.any(-1).nonzero()[0, 0]) + offset
+        raise ValueError(
+            f"{name} holds NaN or +inf in row {row} (of the flattened positions): "
+            "logits must be finite, or -inf to mask a token"
+        )
+
+
+def _log_softmax(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """log softmax over the last axis; a row masked entirely (all -inf) stays all -inf."""
+    x = x.to(dtype)
+    dead = torch.isneginf(x).all(-1, keepdim=True)
+    out = torch.log_softmax(torch.where(dead, torch.zeros((), dtype=dtype), x), dim=-1)
+    return torch.where(dead, torch.full((), float("-inf"), dtype=dtype), out)
+
+
+def _chunk_parts(a: torch.Tensor, b: torch.Tensor, dtype: torch.dtype):
     """For rows of logits a, b: log softmax(b), p = softmax(a), and the masked log-ratio.
 
-    Computed in float32 or wider. The log-ratio log p - log q is set to 0 where p = 0
-    (masked in p: contributes nothing whatever q is); where p > 0 and q is masked it
-    is +inf, so the KL ``(p * diff).sum(-1)`` is exactly inf there.
+    Computed in ``dtype`` (float32 or wider). The log-ratio log p - log q is set to 0
+    where p = 0 (masked in p: contributes nothing whatever q is); where p > 0 and q is
+    masked it is +inf, so the KL ``(p * diff).sum(-1)`` is exactly inf there. A row of
+    p masked entirely has p = 0 everywhere: its KL is 0.
     """
-    dtype = torch.promote_types(a.dtype, torch.float32)
-    log_p = torch.log_softmax(a.to(dtype), dim=-1)
-    log_q = torch.log_softmax(b.to(dtype), dim=-1)
+    log_p = _log_softmax(a, dtype)
+    log_q = _log_softmax(b, dtype)
     p = log_p.exp()
     diff = torch.where(p > 0, log_p - log_q, torch.zeros((), dtype=dtype))
     return log_q, p, diff
 
 
-def _chunk_kl(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """KL(softmax(a) || softmax(b)) per row."""
-    _, p, diff = _chunk_parts(a, b)
-    return (p * diff).sum(-1)
-
-
 class _TokenKL(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, a, b, chunk):
+    def forward(ctx, a, b, chunk, dtype):
         ctx.save_for_backward(a, b)
-        ctx.chunk = chunk
-        out = [_chunk_kl(a[i : i + chunk], b[i : i + chunk]) for i in range(0, a.shape[0], chunk)]
-        return (
-            torch.cat(out)
-            if out
-            else a.new_zeros(0, dtype=torch.promote_types(a.dtype, torch.float32))
-        )
+        ctx.chunk, ctx.dtype = chunk, dtype
+        out = a.new_empty(a.shape[0], dtype=dtype)
+        for i in range(0, a.shape[0], chunk):
+            sl = slice(i, i + chunk)
+            _check_chunk(a[sl], "p_logits", i)
+            _check_chunk(b[sl], "q_logits", i)
+            _, p, diff = _chunk_parts(a[sl], b[sl], dtype)
+            out[sl] = (p * diff).sum(-1)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
         a, b = ctx.saved_tensors
-        chunk = ctx.chunk
+        chunk, dtype = ctx.chunk, ctx.dtype
         grad_a = torch.empty_like(a) if ctx.needs_input_grad[0] else None
         grad_b = torch.empty_like(b) if ctx.needs_input_grad[1] else None
+        zero = torch.zeros((), dtype=dtype)
         for i in range(0, a.shape[0], chunk):
             sl = slice(i, i + chunk)
-            log_q, p, diff = _chunk_parts(a[sl], b[sl])
-            g = grad_out[sl].to(p.dtype)[:, None]
+            log_q, p, diff = _chunk_parts(a[sl], b[sl], dtype)
+            g = grad_out[sl].to(dtype)[:, None]
+            # A row that the loss leaves out (upstream gradient 0) gets gradient exactly
+            # 0, even where its KL is inf: 0 * inf would be NaN and spread to the model.
+            used = g != 0
             if grad_b is not None:  # d KL / d b = softmax(b) - softmax(a)
-                grad_b[sl] = (g * (log_q.exp() - p)).to(b.dtype)
+                grad_b[sl] = torch.where(used, g * (log_q.exp() - p), zero).to(b.dtype)
             if grad_a is not None:  # d KL / d a = p * (log p - log q - KL)
                 kl = (p * diff).sum(-1, keepdim=True)
-                grad_a[sl] = (g * p * (diff - kl)).to(a.dtype)
-        return grad_a, grad_b, None
+                grad_a[sl] = torch.where(used, g * p * (diff - kl), zero).to(a.dtype)
+        return grad_a, grad_b, None, None
 
 
 def token_kl(
@@ -77,18 +98,33 @@ def token_kl(
     Parameters
     ----------
     p_logits, q_logits : torch.Tensor
-        Logits of the same shape ``(..., V)``; fp16/bf16 inputs are accumulated in
-        float32. ``-inf`` logits mask tokens exactly: a token masked in both
-        contributes 0; a token with mass under p but masked in q gives ``inf``.
+        Floating-point logits of the same shape ``(..., V)``; fp16/bf16 inputs are
+        accumulated in float32. ``-inf`` masks a token exactly: a token masked in p
+        contributes 0 whatever q is; a token with mass under p but masked in q
+        gives ``inf``. A position masked entirely in p (padding) has no mass, so
+        its KL is 0 (also when q is masked there too); a position masked entirely
+        in q but not in p has KL ``inf``. NaN and ``+inf`` logits are rejected.
     chunk_size : int, optional
-        Rows processed at a time (default 256); peak extra memory is about
-        ``chunk_size × V`` elements times a small constant, in both passes.
+        Rows processed at a time (default 256), a positive ``int``; peak extra
+        memory is about ``chunk_size × V`` elements times a small constant, in both
+        passes.
 
     Returns
     -------
     torch.Tensor
-        Shape ``p_logits.shape[:-1]``, float32 (or float64 for float64 input);
-        differentiable with respect to both inputs.
+        Shape ``p_logits.shape[:-1]``; float32, or float64 if either input is
+        float64; differentiable with respect to both inputs. Positions whose
+        upstream gradient is 0 (left out of the loss by a mask, e.g. ``kl[mask]``)
+        get gradient exactly 0, even where their KL is ``inf``. A position whose
+        KL is ``inf`` *and* is used in the loss has no finite gradient.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a floating-point tensor, or ``chunk_size`` is not an int.
+    ValueError
+        If the shapes differ, the vocabulary axis is empty, ``chunk_size < 1``, or a
+        logit is NaN or ``+inf``.
 
     Examples
     --------
@@ -100,8 +136,11 @@ def token_kl(
     >>> token_kl(p, q)
     tensor([inf])
     """
-    if not isinstance(p_logits, torch.Tensor) or not isinstance(q_logits, torch.Tensor):
-        raise ValueError("p_logits and q_logits must be torch tensors")
+    for name, x in (("p_logits", p_logits), ("q_logits", q_logits)):
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{name} must be a torch tensor, got {type(x).__name__}")
+        if not x.is_floating_point():
+            raise TypeError(f"{name} must hold floating-point logits, got dtype {x.dtype}")
     if p_logits.shape != q_logits.shape:
         raise ValueError(
             f"logit shapes differ: {tuple(p_logits.shape)} and {tuple(q_logits.shape)}"
@@ -110,9 +149,10 @@ def token_kl(
         raise ValueError(
             f"logits need a non-empty vocabulary axis, got shape {tuple(p_logits.shape)}"
         )
-    chunk = DEFAULT_CHUNK if chunk_size is None else int(chunk_size)
-    if chunk < 1:
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    chunk = DEFAULT_CHUNK if chunk_size is None else integer(chunk_size, "chunk_size", minimum=1)
+    dtype = torch.promote_types(torch.promote_types(p_logits.dtype, q_logits.dtype), torch.float32)
     lead, vocab = p_logits.shape[:-1], p_logits.shape[-1]
-    flat = _TokenKL.apply(p_logits.reshape(-1, vocab), q_logits.reshape(-1, vocab), chunk)
+    flat = _TokenKL.apply(
+        p_logits.reshape(-1, vocab), q_logits.reshape(-1, vocab), chunk, dtype
+    )
     return flat.reshape(lead)
