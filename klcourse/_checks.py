@@ -169,10 +169,10 @@ def as_distribution(x: ArrayLike, name: str = "p") -> np.ndarray:
     --------
     >>> as_distribution([0.5, 0.5])
     array([0.5, 0.5])
-    >>> as_distribution([0.5, 0.6], name="q")
+    >>> as_distribution([0.5, 0.6], name="q")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: q sums to 1.1, expected 1 within 1e-06 (use klcourse.normalize to rescale weights explicitly)
+    ValueError: q sums to 1.1, expected 1 within 1e-06 (use klcourse.normalize ...)
     """
     arr, eps = _values(x, name)
     if np.any(arr < 0):

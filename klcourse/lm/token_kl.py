@@ -152,7 +152,5 @@ def token_kl(
     chunk = DEFAULT_CHUNK if chunk_size is None else integer(chunk_size, "chunk_size", minimum=1)
     dtype = torch.promote_types(torch.promote_types(p_logits.dtype, q_logits.dtype), torch.float32)
     lead, vocab = p_logits.shape[:-1], p_logits.shape[-1]
-    flat = _TokenKL.apply(
-        p_logits.reshape(-1, vocab), q_logits.reshape(-1, vocab), chunk, dtype
-    )
+    flat = _TokenKL.apply(p_logits.reshape(-1, vocab), q_logits.reshape(-1, vocab), chunk, dtype)
     return flat.reshape(lead)
