@@ -88,12 +88,15 @@ def real_array(x: ArrayLike, name: str) -> tuple[np.ndarray, float]:
 
 
 def _scalar(v: object, name: str) -> float:
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
-        arr, _ = real_array(v, name)  # 0-d tensors
-        if arr.ndim != 0:
-            raise TypeError(name)
-        return float(arr)
-    return float(v)
+    """One element of an object array: a Python/NumPy real or a one-element tensor."""
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError(name)
+    if isinstance(v, numbers.Real):
+        return float(v)
+    got = _torch_values(v)  # raises TypeError for complex or boolean tensors
+    if got is None or got[0].size != 1:
+        raise TypeError(name)
+    return float(got[0].reshape(()))
 
 
 def real_number(x: object, name: str) -> float:
@@ -106,6 +109,8 @@ def real_number(x: object, name: str) -> float:
         raise TypeError(f"{name} must be a real number, got the boolean {x!r}")
     if isinstance(x, numbers.Real):
         return float(x)
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be a real number, got {_short(x)}")
     arr, _ = real_array(x, name)
     if arr.ndim != 0:
         raise TypeError(f"{name} must be a single real number, got shape {arr.shape}: {_short(x)}")
@@ -179,7 +184,8 @@ def as_distribution(x: ArrayLike, name: str = "p") -> np.ndarray:
         raise ValueError(
             f"{name} has a negative entry ({arr.min():.6g}); probabilities must be >= 0"
         )
-    sums = np.atleast_1d(arr.sum(axis=-1))
+    with np.errstate(over="ignore"):  # entries near the float maximum: the sum is inf
+        sums = np.atleast_1d(arr.sum(axis=-1))
     tol = sum_tolerance(eps, arr.shape[-1])
     off = np.abs(sums - 1.0) > tol
     if np.any(off):

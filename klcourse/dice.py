@@ -13,7 +13,8 @@ from numpy.typing import ArrayLike
 from scipy.special import logsumexp
 from scipy.stats import binom
 
-from klcourse._checks import as_distribution
+from klcourse._checks import as_distribution, integer, real_array, real_number
+from klcourse.reproducibility import rng_from
 
 #: The faces 1..6, aligned with the probability arrays.
 FACES = np.arange(1, 7)
@@ -36,9 +37,9 @@ def roll(die: ArrayLike, n: int, seed: int | np.random.Generator | None = None) 
     die : array_like
         Six face probabilities, e.g. :data:`FAIR` or :data:`LOADED`.
     n : int
-        Number of rolls (>= 0).
+        Number of rolls: a Python or NumPy integer >= 0 (not a float, not a bool).
     seed : int or numpy.random.Generator, optional
-        Seed or generator, for reproducible rolls.
+        A seed in ``[0, 2**32)`` or a generator, for reproducible rolls.
 
     Examples
     --------
@@ -51,10 +52,8 @@ def roll(die: ArrayLike, n: int, seed: int | np.random.Generator | None = None) 
     probs = as_distribution(die, "die")
     if probs.shape != (6,):
         raise ValueError(f"die must have 6 face probabilities, got shape {probs.shape}")
-    if int(n) != n or n < 0:
-        raise ValueError(f"n must be a non-negative integer, got {n!r}")
-    rng = np.random.default_rng(seed)
-    return rng.choice(FACES, size=int(n), p=probs)
+    n = integer(n, "n", minimum=0)
+    return rng_from(seed).choice(FACES, size=n, p=probs)
 
 
 def frequencies(rolls: ArrayLike) -> np.ndarray:
@@ -65,7 +64,7 @@ def frequencies(rolls: ArrayLike) -> np.ndarray:
     >>> frequencies([6, 6, 1, 2])
     array([0.25, 0.25, 0.  , 0.  , 0.  , 0.5 ])
     """
-    r = np.asarray(rolls)
+    r, _ = real_array(rolls, "rolls")
     if r.ndim != 1 or r.size == 0:
         raise ValueError(f"rolls must be a non-empty 1-D sequence of faces, got shape {r.shape}")
     if not np.all(np.isin(r, FACES)):
@@ -103,11 +102,9 @@ def stein_errors(n: int, alpha: float = 0.05) -> SteinErrors:
     >>> res.threshold, round(res.alpha, 4), round(res.beta, 4)
     (10, 0.0197, 0.0214)
     """
-    if int(n) != n or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if not 0 < alpha < 1:
+    n = integer(n, "n", minimum=1)
+    if not 0 < real_number(alpha, "alpha") < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-    n = int(n)
     thresholds = np.arange(n + 2)
     false_alarm = binom.sf(thresholds - 1, n, FAIR[5])  # P_fair(K >= c)
     c = int(thresholds[np.argmax(false_alarm <= alpha)])

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
-from klcourse._checks import as_distribution, finite, positive
+from klcourse._checks import as_distribution, finite, positive, real_array
 
 #: Standardised grid and trapezoid weights for expectations under N(0, 1).
 _Z = np.linspace(-12.0, 12.0, 2401)
@@ -136,6 +136,8 @@ def fit_gaussian_to_mixture(
     (3.0, 1.0)
     """
     w, m, s = _mixture(weights, means, stds)
+    if not isinstance(direction, str):
+        raise TypeError(f"direction must be 'forward' or 'reverse', got {direction!r}")
     if direction == "forward":
         mu = float(w @ m)
         # Centred moments: E[x^2] - mu^2 cancels catastrophically for components far
@@ -147,9 +149,10 @@ def fit_gaussian_to_mixture(
     if init is None:
         k = int(np.argmax(w))
         init = (m[k], s[k])
-    if len(init) != 2:
+    start, _ = real_array(init, "init")
+    if start.shape != (2,):
         raise ValueError(f"init must be a pair (mu, sigma), got {init!r}")
-    mu0, sigma0 = float(finite(init[0], "init mu")), float(positive(init[1], "init sigma"))
+    mu0, sigma0 = float(finite(start[0], "init mu")), float(positive(start[1], "init sigma"))
     result = minimize(
         _reverse_objective,
         x0=np.array([mu0, np.log(sigma0)]),

@@ -55,14 +55,35 @@ def gaussian_kl(
     """
     mu_p, mu_q = finite(mu_p, "mu_p"), finite(mu_q, "mu_q")
     sigma_p, sigma_q = positive(sigma_p, "sigma_p"), positive(sigma_q, "sigma_q")
+    shapes = [x.shape for x in (mu_p, sigma_p, mu_q, sigma_q)]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(
+            f"mu_p, sigma_p, mu_q and sigma_q must broadcast together, got shapes {shapes}"
+        ) from None
     # With t = log(sigma_p^2 / sigma_q^2) the variance part is (e^t - 1 - t) / 2: no
-    # sigma is squared (1e-170 squared underflows, 1e200 overflows) and no ratio is
-    # formed, so only a result beyond the float range can come out as inf.
-    t = 2.0 * (np.log(sigma_p) - np.log(sigma_q))
-    with np.errstate(over="ignore"):
+    # sigma is squared (1e-170 squared underflows, 1e200 overflows), so only a result
+    # beyond the float range can come out as inf.
+    t = 2.0 * _log_ratio(sigma_p, sigma_q)
+    with np.errstate(over="ignore", under="ignore"):
         shift = np.subtract(mu_p, mu_q) / sigma_q
         kl = 0.5 * _expm1_minus(t) + 0.5 * shift**2
     return scalar_or_array(np.maximum(kl, 0.0))
+
+
+def _log_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``log(a / b)`` to a few roundings of its own size, for positive a and b.
+
+    Within a factor of 2 the difference ``a - b`` is exact, and ``log1p((a - b) / b)``
+    keeps the digits of a ratio near 1 (a plain ``log(a / b)`` loses them to the
+    rounding of the ratio). Further apart, the difference of the logs is accurate
+    relative to the result and never over- or underflows.
+    """
+    close = (a <= 2 * b) & (b <= 2 * a)
+    with np.errstate(over="ignore", under="ignore"):
+        near = np.log1p(np.where(close, (a - b) / b, 0.0))
+    return np.where(close, near, np.log(a) - np.log(b))
 
 
 def _expm1_minus(t: np.ndarray) -> np.ndarray:

@@ -35,12 +35,30 @@ def set_seed(seed: int = 0) -> np.random.Generator:
     >>> round(float(rng.random()), 6) == round(float(set_seed(1).random()), 6)
     True
     """
+    seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - readers' own np.random.* calls use the legacy state
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.manual_seed(seed)
     return np.random.default_rng(seed)
+
+
+def check_seed(seed: object, name: str = "seed") -> int:
+    """``seed`` as an int in ``[0, 2**32)``; ``TypeError`` for bools, floats and others."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {seed!r} of type {type(seed).__name__}")
+    seed = operator.index(seed)
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"{name} must be in [0, 2**32), got {seed}")
+    return seed
+
+
+def rng_from(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """A generator from a seed (validated), an existing generator, or None (fresh entropy)."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed)
+    return np.random.default_rng(check_seed(seed))
 
 
 def train_shift() -> int:
@@ -90,11 +108,7 @@ def train_seed(seed: int) -> int:
     True
     >>> del os.environ["KLCOURSE_TRAIN_SEED"]
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {seed!r} of type {type(seed).__name__}")
-    seed = operator.index(seed)
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    seed = check_seed(seed)
     shift = train_shift()
     if shift == 0:
         return seed

@@ -1,8 +1,20 @@
 """The book builds from scratch with zero warnings, and every chapter page is there."""
 
+import html as html_lib
+import json
 import re
 
 from tests.conftest import CHAPTERS
+
+
+def title(notebook) -> str:
+    """The notebook's first level-1 heading."""
+    for cell in json.loads(notebook.read_text())["cells"]:
+        if cell["cell_type"] == "markdown":
+            for line in "".join(cell["source"]).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    raise AssertionError(f"{notebook.name} has no title")
 
 
 def test_build_has_zero_warnings(built_book):
@@ -18,7 +30,10 @@ def test_every_notebook_becomes_a_page(built_book):
         page = html / "book" / f"{nb.stem}.html"
         assert page.exists(), page
         text = page.read_text()
-        assert "mjx" in text or "math" in text
+        # the page holds this chapter (its own title as the page heading) and its math
+        heading = re.search(r"<h1>(.*?)</h1>", text, re.S)
+        assert heading and html_lib.unescape(heading.group(1)).strip() == title(nb), page
+        assert text.count('class="math notranslate nohighlight"') >= 10, page
     assert (html / "index.html").exists()
 
 

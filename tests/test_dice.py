@@ -32,7 +32,7 @@ def test_frequencies_and_validation():
         dice.frequencies([0, 7])
     with pytest.raises(ValueError, match="6 face probabilities"):
         dice.roll([0.5, 0.5], 3)
-    with pytest.raises(ValueError, match="non-negative integer"):
+    with pytest.raises(ValueError, match="n must be >= 0, got -1"):
         dice.roll(dice.FAIR, -1)
 
 

@@ -38,7 +38,7 @@ def test_diagnoses():
     assert "too large" in q.diagnose(3.0)
     assert "single number" in q.diagnose([1.0, 2.0])
     assert "NaN" in q.diagnose(float("nan"))
-    assert "expected a number" in q.diagnose("abc")
+    assert "expected a real number" in q.diagnose("abc")
     v = Question(lambda: np.array([0.5, 0.5]), hint="")
     assert "1 of 2 entries" in v.diagnose([0.5, 0.4])
     assert "shape (2,)" in v.diagnose([1.0, 0.0, 0.0])

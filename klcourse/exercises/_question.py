@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from klcourse._checks import real_array
+
 _LN2 = math.log(2)
 
 
@@ -62,11 +64,12 @@ class Question:
     def diagnose(self, answer: object) -> str | None:
         """Return ``None`` if ``answer`` is right, else a message that does not reveal it."""
         want = self._expected()
-        try:
-            got = np.asarray(answer, dtype=float)
-        except (TypeError, ValueError):
+        try:  # Python and NumPy reals, lists, arrays, tensors; not str, bool or complex
+            got, _ = real_array(answer, "answer")
+        except TypeError:
             return (
-                f"Not yet: expected a number or an array of numbers, got {type(answer).__name__}."
+                "Not yet: expected a real number or an array of real numbers, got "
+                f"{type(answer).__name__} {answer!r:.40}."
             )
         if got.shape != want.shape:
             if want.ndim == 0:
