@@ -80,7 +80,7 @@ def _log_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     rounding of the ratio). Further apart, the difference of the logs is accurate
     relative to the result and never over- or underflows.
     """
-    close = (a <= 2 * b) & (b <= 2 * a)
+    close = (a / 2 <= b) & (b / 2 <= a)  # halving is exact (2 * a could overflow)
     with np.errstate(over="ignore", under="ignore"):
         near = np.log1p(np.where(close, (a - b) / b, 0.0))
     return np.where(close, near, np.log(a) - np.log(b))

@@ -17,74 +17,109 @@ from klcourse._checks import integer
 DEFAULT_CHUNK = 256
 
 
-def _check_chunk(x: torch.Tensor, name: str, offset: int) -> None:
-    """Reject NaN and +inf logits (one reduction over the chunk already in memory)."""
-    bad = torch.isnan(x) | torch.isposinf(x)
+def _check_rows(x: torch.Tensor, name: str, rows: torch.Tensor) -> None:
+    """Reject NaN and +inf logits in the given rows (the few whose KL was not finite)."""
+    bad = (torch.isnan(x) | torch.isposinf(x)).any(-1)
     if bool(bad.any()):
-        row = int(bad.any(-1).nonzero()[0, 0]) + offset
+        row = int(rows[bad.nonzero()[0, 0]])
         raise ValueError(
             f"{name} holds NaN or +inf in row {row} (of the flattened positions): "
             "logits must be finite, or -inf to mask a token"
         )
 
 
-def _log_softmax(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """log softmax over the last axis; a row masked entirely (all -inf) stays all -inf."""
+def _log_softmax(x: torch.Tensor, dtype: torch.dtype, careful: bool) -> torch.Tensor:
+    """log softmax over the last axis; carefully, a row masked entirely stays all -inf."""
     x = x.to(dtype)
+    if not careful:
+        return torch.log_softmax(x, dim=-1)
     dead = torch.isneginf(x).all(-1, keepdim=True)
     out = torch.log_softmax(torch.where(dead, torch.zeros((), dtype=dtype), x), dim=-1)
     return torch.where(dead, torch.full((), float("-inf"), dtype=dtype), out)
 
 
-def _chunk_parts(a: torch.Tensor, b: torch.Tensor, dtype: torch.dtype):
+def _chunk_parts(a: torch.Tensor, b: torch.Tensor, dtype: torch.dtype, careful: bool = False):
     """For rows of logits a, b: log softmax(b), p = softmax(a), and the masked log-ratio.
 
     Computed in ``dtype`` (float32 or wider). The log-ratio log p - log q is set to 0
     where p = 0 (masked in p: contributes nothing whatever q is); where p > 0 and q is
-    masked it is +inf, so the KL ``(p * diff).sum(-1)`` is exactly inf there. A row of
-    p masked entirely has p = 0 everywhere: its KL is 0.
+    masked it is +inf, so the KL ``(p * diff).sum(-1)`` is exactly inf there.
+
+    The fast pass (``careful=False``) gives NaN for a row masked entirely and for a row
+    holding a NaN or +inf logit (log_softmax spreads them over the row), and a correct
+    value for every other row. Only rows whose KL comes out non-finite are computed
+    again with ``careful=True``, where a row masked entirely in p has p = 0 (KL 0) and
+    one masked entirely in q has log q = -inf (KL inf where p has mass).
     """
-    log_p = _log_softmax(a, dtype)
-    log_q = _log_softmax(b, dtype)
+    log_p = _log_softmax(a, dtype, careful)
+    log_q = _log_softmax(b, dtype, careful)
     p = log_p.exp()
     diff = torch.where(p > 0, log_p - log_q, torch.zeros((), dtype=dtype))
     return log_q, p, diff
 
 
+def _careful_rows(a, b, dtype, rows, offset):
+    """The parts for the rows ``rows`` of a chunk, after rejecting NaN and +inf logits."""
+    _check_rows(a[rows], "p_logits", rows + offset)
+    _check_rows(b[rows], "q_logits", rows + offset)
+    return _chunk_parts(a[rows], b[rows], dtype, careful=True)
+
+
 class _TokenKL(torch.autograd.Function):
     @staticmethod
     def forward(ctx, a, b, chunk, dtype):
-        ctx.save_for_backward(a, b)
-        ctx.chunk, ctx.dtype = chunk, dtype
         out = a.new_empty(a.shape[0], dtype=dtype)
+        special = torch.zeros(a.shape[0], dtype=torch.bool, device=a.device)
         for i in range(0, a.shape[0], chunk):
             sl = slice(i, i + chunk)
-            _check_chunk(a[sl], "p_logits", i)
-            _check_chunk(b[sl], "q_logits", i)
             _, p, diff = _chunk_parts(a[sl], b[sl], dtype)
-            out[sl] = (p * diff).sum(-1)
+            kl = (p * diff).sum(-1)
+            odd = (~torch.isfinite(kl)).nonzero().squeeze(1)
+            if odd.numel():
+                _, p, diff = _careful_rows(a[sl], b[sl], dtype, odd, i)
+                kl[odd] = (p * diff).sum(-1)
+                special[odd + i] = True
+            out[sl] = kl
+        ctx.save_for_backward(a, b, special)
+        ctx.chunk, ctx.dtype = chunk, dtype
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        a, b = ctx.saved_tensors
+        a, b, special = ctx.saved_tensors
         chunk, dtype = ctx.chunk, ctx.dtype
         grad_a = torch.empty_like(a) if ctx.needs_input_grad[0] else None
         grad_b = torch.empty_like(b) if ctx.needs_input_grad[1] else None
-        zero = torch.zeros((), dtype=dtype)
+        need = ctx.needs_input_grad[:2]
         for i in range(0, a.shape[0], chunk):
             sl = slice(i, i + chunk)
-            log_q, p, diff = _chunk_parts(a[sl], b[sl], dtype)
             g = grad_out[sl].to(dtype)[:, None]
-            # A row that the loss leaves out (upstream gradient 0) gets gradient exactly
-            # 0, even where its KL is inf: 0 * inf would be NaN and spread to the model.
-            used = g != 0
-            if grad_b is not None:  # d KL / d b = softmax(b) - softmax(a)
-                grad_b[sl] = torch.where(used, g * (log_q.exp() - p), zero).to(b.dtype)
-            if grad_a is not None:  # d KL / d a = p * (log p - log q - KL)
-                kl = (p * diff).sum(-1, keepdim=True)
-                grad_a[sl] = torch.where(used, g * p * (diff - kl), zero).to(a.dtype)
+            ga, gb = _chunk_grads(g, *_chunk_parts(a[sl], b[sl], dtype), need)
+            # Rows that needed the careful pass (masked entirely, or KL inf): computed
+            # carefully, and exactly 0 where the loss leaves them out (upstream gradient
+            # 0), since 0 * inf would be NaN and spread to the whole model.
+            odd = special[sl].nonzero().squeeze(1)
+            if odd.numel():
+                used = g[odd] != 0
+                parts = _careful_rows(a[sl], b[sl], dtype, odd, i)
+                for full, part in zip((ga, gb), _chunk_grads(g[odd], *parts, need), strict=True):
+                    if full is not None:
+                        full[odd] = torch.where(used, part, 0.0)
+            if grad_a is not None:
+                grad_a[sl] = ga.to(a.dtype)
+            if grad_b is not None:
+                grad_b[sl] = gb.to(b.dtype)
         return grad_a, grad_b, None, None
+
+
+def _chunk_grads(g, log_q, p, diff, need):
+    """d KL / d a = p * (log p - log q - KL) and d KL / d b = softmax(b) - softmax(a)."""
+    ga = gb = None
+    if need[0]:
+        ga = g * p * (diff - (p * diff).sum(-1, keepdim=True))
+    if need[1]:
+        gb = g * (log_q.exp() - p)
+    return ga, gb
 
 
 def token_kl(
