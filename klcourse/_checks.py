@@ -35,22 +35,16 @@ def _short(x: object, limit: int = 80) -> str:
 
 def _torch_values(x: object) -> tuple[np.ndarray, float] | None:
     """A torch tensor's values as float64 and its dtype's epsilon; None for non-tensors."""
-    torch = _torch_module(x)
-    if torch is None:
+    if not type(x).__module__.startswith("torch"):
+        return None  # not a tensor, and no need to import torch to know it
+    import torch
+
+    if not isinstance(x, torch.Tensor):
         return None
     if x.is_complex() or x.dtype == torch.bool:
         raise TypeError(f"must hold real numbers, got a tensor of dtype {x.dtype}")
     eps = float(torch.finfo(x.dtype).eps) if x.is_floating_point() else 0.0
     return x.detach().to("cpu", torch.float64).numpy(), eps
-
-
-def _torch_module(x: object):
-    mod = type(x).__module__
-    if not mod.startswith("torch"):
-        return None
-    import torch
-
-    return torch if isinstance(x, torch.Tensor) else None
 
 
 def real_array(x: ArrayLike, name: str) -> tuple[np.ndarray, float]:

@@ -26,7 +26,9 @@ def gaussian_kl(
     Arguments broadcast like numpy arrays. ``sigma`` is a standard deviation,
     not a variance. Computed as
     :math:`\tfrac12(e^t - 1 - t) + \tfrac12\big((\mu_p-\mu_q)/\sigma_q\big)^2` with
-    :math:`t = 2\log(\sigma_p/\sigma_q)` taken as a difference of logs, so that any
+    :math:`t = 2\log(\sigma_p/\sigma_q)` from ``log1p`` of the relative difference
+    when the sigmas are within a factor 2 and from a difference of logs otherwise
+    (no sigma is squared and no ratio is left to over- or underflow), so that any
     scale works (``sigma = 1e-170`` or ``1e200`` on both sides gives the exact value).
 
     Parameters

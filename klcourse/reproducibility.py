@@ -12,12 +12,13 @@ floating-point rounding moves trained weights by about as much.
 
 from __future__ import annotations
 
-import operator
 import os
 import random
 import sys
 
 import numpy as np
+
+from klcourse._checks import integer
 
 #: Environment variable that shifts every training seed; unset or 0 keeps the book's seeds.
 TRAIN_SEED_ENV = "KLCOURSE_TRAIN_SEED"
@@ -46,9 +47,7 @@ def set_seed(seed: int = 0) -> np.random.Generator:
 
 def check_seed(seed: object, name: str = "seed") -> int:
     """``seed`` as an int in ``[0, 2**32)``; ``TypeError`` for bools, floats and others."""
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {seed!r} of type {type(seed).__name__}")
-    seed = operator.index(seed)
+    seed = integer(seed, name)
     if not 0 <= seed < 2**32:
         raise ValueError(f"{name} must be in [0, 2**32), got {seed}")
     return seed
