@@ -6,26 +6,21 @@
   multimodal p, several local optima; a quasi-Newton search from ``init`` finds the
   one whose basin contains the start.
 
-Expectations under q = N(mu, sigma²) are computed with the trapezoidal rule on a fixed
-grid of standardised points z = (x - mu) / sigma in [-12, 12]. For a smooth integrand
-that decays like a Gaussian the rule converges faster than any power of the spacing;
-on test mixtures it agrees with adaptive quadrature to about 1e-12. (Gauss–Hermite
-quadrature, the textbook choice, is poor here: the log-density of a well-separated
-mixture bends sharply between the modes, and 120 nodes gave errors of 1e-3 nats.)
+The reverse objective is computed in :mod:`klcourse._reverse`: a closed-form quadratic
+for the widest component plus an adaptive quadrature of what the others add, accurate
+to about 1e-11 nats whatever the widths (a component a million times narrower than q
+is not missed); the tests compare it with mpmath. The search returns a point where
+the gradient vanishes and the Hessian is positive definite.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import minimize
 from scipy.special import logsumexp
 
 from klcourse._checks import as_distribution, finite, positive, real_array
-
-#: Standardised grid and trapezoid weights for expectations under N(0, 1).
-_Z = np.linspace(-12.0, 12.0, 2401)
-_ZW = np.exp(-0.5 * _Z**2) / np.sqrt(2 * np.pi) * (_Z[1] - _Z[0])
+from klcourse._reverse import Standardised, local_minimum
 
 
 def _mixture(weights: ArrayLike, means: ArrayLike, stds: ArrayLike):
@@ -62,20 +57,24 @@ def _logpdf(x, w, m, s):
     return logsumexp(comp, axis=-1)
 
 
-def _dlogpdf(x, w, m, s):
-    """d/dx log p(x): the responsibilities times each component's score."""
-    z = (x[..., None] - m) / s
-    comp = np.log(w) - np.log(s) - 0.5 * z**2
-    resp = np.exp(comp - logsumexp(comp, axis=-1, keepdims=True))
-    return np.sum(resp * (-z / s), axis=-1)
-
-
 def reverse_kl_to_mixture(
     mu: float, sigma: float, weights: ArrayLike, means: ArrayLike, stds: ArrayLike
 ) -> float:
-    r"""KL(q‖p) for q = N(mu, sigma²) and the mixture p, in nats (numerical integration).
+    r"""KL(q‖p) for q = N(mu, sigma²) and the mixture p, in nats.
 
     .. math:: D_{KL}(q\,\|\,p) = -\tfrac12\log(2\pi e\sigma^2) - \mathbb{E}_{x\sim q}[\log p(x)]
+
+    The expectation is computed as a closed-form quadratic plus an adaptive
+    quadrature of a bounded remainder (see the module notes), accurate to about
+    1e-11 nats whatever the widths of q and of the components. A value beyond the
+    floating-point range is ``inf``.
+
+    Parameters
+    ----------
+    mu, sigma : float
+        Mean (finite) and standard deviation (finite, > 0) of q.
+    weights, means, stds : array_like
+        The mixture, as for :func:`fit_gaussian_to_mixture`.
 
     Examples
     --------
@@ -84,19 +83,11 @@ def reverse_kl_to_mixture(
     """
     w, m, s = _mixture(weights, means, stds)
     mu, sigma = float(finite(mu, "mu")), float(positive(sigma, "sigma"))
-    return _reverse_objective(np.array([mu, np.log(sigma)]), w, m, s)[0]
-
-
-def _reverse_objective(theta, w, m, s):
-    """KL(q||p) and its gradient in (mu, log sigma)."""
-    mu, log_sigma = theta
-    sigma = np.exp(log_sigma)
-    x = mu + sigma * _Z
-    expected_logp = _ZW @ _logpdf(x, w, m, s)
-    neg_entropy = -0.5 * np.log(2 * np.pi * np.e) - log_sigma
-    score = _dlogpdf(x, w, m, s)  # d log p / dx; dx/dmu = 1, dx/dlog(sigma) = x - mu
-    grad = np.array([-(_ZW @ score), -1.0 - _ZW @ (score * (x - mu))])
-    return float(neg_entropy - expected_logp), grad
+    problem = Standardised(w, m, s)
+    theta = problem.to_theta(mu, sigma)
+    if not np.isfinite(theta).all():  # sigma / (widest std) beyond float range
+        return float("inf")
+    return problem.objective(theta)[0]
 
 
 def fit_gaussian_to_mixture(
@@ -132,8 +123,8 @@ def fit_gaussian_to_mixture(
     >>> round(mu, 6), round(sigma, 4)  # sigma^2 = 1 + 9
     (0.0, 3.1623)
     >>> mu, sigma = fit_gaussian_to_mixture(w, m, s, "reverse", init=(2.0, 1.0))
-    >>> round(mu, 3), round(sigma, 3)  # hugs the right-hand mode
-    (3.0, 1.0)
+    >>> round(mu, 3), round(sigma, 3)  # hugs the right-hand mode, pulled in a little
+    (2.984, 1.023)
     """
     w, m, s = _mixture(weights, means, stds)
     if not isinstance(direction, str):
@@ -153,13 +144,10 @@ def fit_gaussian_to_mixture(
     if start.shape != (2,):
         raise ValueError(f"init must be a pair (mu, sigma), got {init!r}")
     mu0, sigma0 = float(finite(start[0], "init mu")), float(positive(start[1], "init sigma"))
-    result = minimize(
-        _reverse_objective,
-        x0=np.array([mu0, np.log(sigma0)]),
-        args=(w, m, s),
-        jac=True,
-        method="L-BFGS-B",
-        options={"gtol": 1e-10, "ftol": 1e-14, "maxiter": 1000},
-    )
-    mu, log_sigma = result.x
-    return float(mu), float(np.exp(log_sigma))
+    problem = Standardised(w, m, s)
+    theta0 = problem.to_theta(mu0, sigma0)
+    if not np.isfinite(theta0).all():
+        raise ValueError(
+            f"init must be within the float range in units of the widest std, got {init!r}"
+        )
+    return problem.from_theta(local_minimum(problem, theta0))
