@@ -216,3 +216,43 @@ def test_optimum_bad_input():
         kl_regularized_optimum([0.5, 0.6], [0, 1], beta=1)
     with pytest.raises(ValueError, match="do not match"):
         kl_regularized_optimum([0.5, 0.5], [0, 1, 2], beta=1)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e3, -1e4])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_large_logit_offsets_do_not_cancel(offset, dtype):
+    """Logits shifted by a large constant (as raw model outputs can be) give the same KL:
+    the fast path subtracts each row's maximum before anything else."""
+    torch.manual_seed(5)
+    a, b = torch.randn(64, 300, dtype=torch.float64) * 3, torch.randn(64, 300, dtype=torch.float64)
+    b[:, :10] = NINF  # some tokens masked in q only where p is masked too
+    a[:, :10] = NINF
+    a, b = (a + offset).to(dtype), (b - 2 * offset).to(dtype)
+    # the oracle sees the same (rounded) inputs, in float64
+    oracle = torch.distributions.kl_divergence(
+        torch.distributions.Categorical(logits=a.double()),
+        torch.distributions.Categorical(logits=b.double()),
+    )
+    out = token_kl(a, b, chunk_size=5)
+    tol = 1e-12 if dtype == torch.float64 else 2e-5
+    torch.testing.assert_close(out.double(), oracle, rtol=tol, atol=tol)
+
+
+def test_gradients_match_autograd_of_the_naive_formula_with_masks():
+    torch.manual_seed(6)
+    a = torch.randn(9, 40, dtype=torch.float64)
+    b = torch.randn(9, 40, dtype=torch.float64)
+    a[:, :4] = NINF  # masked in p: contributes nothing, gradient 0 there
+    b[:, 4:6] = NINF  # masked in q where p also has mass -> those rows are inf
+    b[:, 4:6] = torch.where(torch.arange(9)[:, None] < 5, NINF, 0.0)
+    g = torch.randn(9, dtype=torch.float64)
+    finite = torch.arange(9) >= 5
+    x, y = a.clone().requires_grad_(True), b.clone().requires_grad_(True)
+    (token_kl(x, y, chunk_size=4)[finite] * g[finite]).sum().backward()
+    x2, y2 = a[finite].clone().requires_grad_(True), b[finite].clone().requires_grad_(True)
+    log_p, log_q = torch.log_softmax(x2, -1), torch.log_softmax(y2, -1)
+    naive = (log_p.exp() * torch.where(log_p.exp() > 0, log_p - log_q, 0.0)).sum(-1)
+    (naive * g[finite]).sum().backward()
+    torch.testing.assert_close(x.grad[finite], x2.grad)
+    torch.testing.assert_close(y.grad[finite], y2.grad)
+    assert (x.grad[~finite] == 0).all() and (y.grad[~finite] == 0).all()

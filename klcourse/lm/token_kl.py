@@ -5,7 +5,9 @@ position. The naive computation materialises several ``N × V`` float tensors
 (two log-softmaxes, their difference, the product); with a 32k vocabulary and a
 few thousand positions that is hundreds of MB. Here rows are processed in chunks,
 in the forward *and* the backward pass (a custom autograd function recomputes each
-chunk's softmax instead of storing it), so the extra memory is O(chunk × V).
+chunk's softmax instead of storing it, and writes the gradients in place), so the
+extra memory is O(chunk × V). The forward pass costs one exp per logit, as two
+logsumexps do (benchmarks/token_kl.py measures it against that floor).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import torch
 
 from klcourse._checks import integer
 
-DEFAULT_CHUNK = 256
+#: Elements (rows x vocabulary) per chunk by default: 1M floats, 4 MB in float32.
+CHUNK_ELEMENTS = 2**20
 
 
 def _check_rows(x: torch.Tensor, name: str, rows: torch.Tensor) -> None:
@@ -65,36 +68,64 @@ def _careful_rows(a, b, dtype, rows, offset):
     return _chunk_parts(a[rows], b[rows], dtype, careful=True)
 
 
+def _fast_rows(a, b, dtype):
+    """KL and the two log-normalisers of rows of logits a, b, in few passes.
+
+    With ``s_a = sum exp(a - max a)`` and ``s_b`` likewise,
+    ``KL = sum_v e_v d_v / s_a - log s_a + log s_b`` where ``e = exp(a - max a)`` and
+    ``d = (a - max a) - (b - max b)``: one exp per input, like the two logsumexps
+    that any method needs, and every term shifted so that no large logit offset
+    cancels. ``0 * inf`` at a token masked in p (``e = 0``) is NaN, which ``nansum``
+    drops: such a token contributes nothing. A row whose KL comes out NaN (masked
+    entirely, or holding NaN/+inf) goes to the careful path; a token with mass under
+    p that q masks gives ``d = inf``, so KL = inf exactly.
+    """
+    a, b = a.to(dtype), b.to(dtype)
+    top_a = a.amax(-1, keepdim=True)
+    top_b = b.amax(-1, keepdim=True)
+    shifted_b = b - top_b
+    log_sb = torch.exp(shifted_b).sum(-1).log()
+    e = torch.exp(a - top_a)
+    log_sa = e.sum(-1).log()
+    d = shifted_b.neg_().add_(a).sub_(top_a)  # (a - max a) - (b - max b), in place
+    weighted = e.mul_(d).nansum(-1)
+    kl = weighted / log_sa.exp() - log_sa + log_sb
+    return kl, (top_a.squeeze(-1) + log_sa), (top_b.squeeze(-1) + log_sb)
+
+
 class _TokenKL(torch.autograd.Function):
     @staticmethod
     def forward(ctx, a, b, chunk, dtype):
-        out = a.new_empty(a.shape[0], dtype=dtype)
-        special = torch.zeros(a.shape[0], dtype=torch.bool, device=a.device)
-        for i in range(0, a.shape[0], chunk):
+        n = a.shape[0]
+        out = a.new_empty(n, dtype=dtype)
+        lse_a, lse_b = a.new_empty(n, dtype=dtype), a.new_empty(n, dtype=dtype)
+        special = torch.zeros(n, dtype=torch.bool, device=a.device)
+        for i in range(0, n, chunk):
             sl = slice(i, i + chunk)
-            _, p, diff = _chunk_parts(a[sl], b[sl], dtype)
-            kl = (p * diff).sum(-1)
-            odd = (~torch.isfinite(kl)).nonzero().squeeze(1)
+            kl, lse_a[sl], lse_b[sl] = _fast_rows(a[sl], b[sl], dtype)
+            odd = torch.isnan(kl).nonzero().squeeze(1)
             if odd.numel():
                 _, p, diff = _careful_rows(a[sl], b[sl], dtype, odd, i)
                 kl[odd] = (p * diff).sum(-1)
                 special[odd + i] = True
+            special[sl] |= torch.isinf(kl)
             out[sl] = kl
-        ctx.save_for_backward(a, b, special)
+        ctx.save_for_backward(a, b, out, lse_a, lse_b, special)
         ctx.chunk, ctx.dtype = chunk, dtype
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        a, b, special = ctx.saved_tensors
+        a, b, kl, lse_a, lse_b, special = ctx.saved_tensors
         chunk, dtype = ctx.chunk, ctx.dtype
-        grad_a = torch.empty_like(a) if ctx.needs_input_grad[0] else None
-        grad_b = torch.empty_like(b) if ctx.needs_input_grad[1] else None
-        need = ctx.needs_input_grad[:2]
+        need_a, need_b = ctx.needs_input_grad[:2]
+        grad_a = torch.empty_like(a) if need_a else None
+        grad_b = torch.empty_like(b) if need_b else None
         for i in range(0, a.shape[0], chunk):
             sl = slice(i, i + chunk)
             g = grad_out[sl].to(dtype)[:, None]
-            ga, gb = _chunk_grads(g, *_chunk_parts(a[sl], b[sl], dtype), need)
+            rows = (a[sl].to(dtype), b[sl].to(dtype), lse_a[sl, None], lse_b[sl, None])
+            _fast_grads(g, *rows, kl[sl, None], grad_a, grad_b, sl)
             # Rows that needed the careful pass (masked entirely, or KL inf): computed
             # carefully, and exactly 0 where the loss leaves them out (upstream gradient
             # 0), since 0 * inf would be NaN and spread to the whole model.
@@ -102,14 +133,36 @@ class _TokenKL(torch.autograd.Function):
             if odd.numel():
                 used = g[odd] != 0
                 parts = _careful_rows(a[sl], b[sl], dtype, odd, i)
-                for full, part in zip((ga, gb), _chunk_grads(g[odd], *parts, need), strict=True):
+                need = (need_a, need_b)
+                for full, part in zip(
+                    (grad_a, grad_b), _chunk_grads(g[odd], *parts, need), strict=True
+                ):
                     if full is not None:
-                        full[odd] = torch.where(used, part, 0.0)
-            if grad_a is not None:
-                grad_a[sl] = ga.to(a.dtype)
-            if grad_b is not None:
-                grad_b[sl] = gb.to(b.dtype)
+                        full[odd + i] = torch.where(used, part, 0.0).to(full.dtype)
         return grad_a, grad_b, None, None
+
+
+def _fast_grads(g, a, b, lse_a, lse_b, kl, grad_a, grad_b, sl):
+    """Write g * d KL / d a = g p (log p - log q - KL) and g (q - p) into the outputs.
+
+    ``p = exp(a - lse_a)`` is the only chunk-sized temporary; the rest is computed in
+    the gradient buffers themselves. At a token masked in p, ``p = 0`` times an
+    infinite log-ratio is NaN: set to its true value 0. (Rows with an infinite KL are
+    redone by the careful path.)
+    """
+    p = torch.exp(a - lse_a)
+    if grad_b is not None:
+        out = grad_b[sl] if grad_b.dtype == a.dtype else torch.empty_like(a)
+        torch.sub(b, lse_b, out=out).exp_().sub_(p).mul_(g)
+        if out is not grad_b[sl]:
+            grad_b[sl] = out
+    if grad_a is not None:
+        out = grad_a[sl] if grad_a.dtype == a.dtype else torch.empty_like(a)
+        torch.sub(a, b, out=out).sub_(lse_a - lse_b + kl).mul_(p).nan_to_num_(
+            nan=0.0, posinf=float("inf"), neginf=float("-inf")
+        ).mul_(g)
+        if out is not grad_a[sl]:
+            grad_a[sl] = out
 
 
 def _chunk_grads(g, log_q, p, diff, need):
@@ -140,9 +193,10 @@ def token_kl(
         its KL is 0 (also when q is masked there too); a position masked entirely
         in q but not in p has KL ``inf``. NaN and ``+inf`` logits are rejected.
     chunk_size : int, optional
-        Rows processed at a time (default 256), a positive ``int``; peak extra
-        memory is about ``chunk_size × V`` elements times a small constant, in both
-        passes.
+        Rows processed at a time, a positive ``int``; by default as many as fit in
+        2**20 elements (32 rows of a 32k vocabulary). Peak extra memory is about
+        three ``chunk_size × V`` buffers in the forward pass and one in the backward
+        pass (plus a conversion buffer for fp16/bf16 inputs).
 
     Returns
     -------
@@ -184,8 +238,12 @@ def token_kl(
         raise ValueError(
             f"logits need a non-empty vocabulary axis, got shape {tuple(p_logits.shape)}"
         )
-    chunk = DEFAULT_CHUNK if chunk_size is None else integer(chunk_size, "chunk_size", minimum=1)
+    vocab = p_logits.shape[-1]
+    if chunk_size is None:
+        chunk = max(1, CHUNK_ELEMENTS // vocab)
+    else:
+        chunk = integer(chunk_size, "chunk_size", minimum=1)
     dtype = torch.promote_types(torch.promote_types(p_logits.dtype, q_logits.dtype), torch.float32)
-    lead, vocab = p_logits.shape[:-1], p_logits.shape[-1]
+    lead = p_logits.shape[:-1]
     flat = _TokenKL.apply(p_logits.reshape(-1, vocab), q_logits.reshape(-1, vocab), chunk, dtype)
     return flat.reshape(lead)
