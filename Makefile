@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Test workers: one per core (at most 4); each notebook runs whole on one worker.
 WORKERS ?= auto
 
-.PHONY: book test lint clean notebooks
+.PHONY: book test lint clean notebooks mutation
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,5 +41,15 @@ test: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py $(CHAPTERS)
 
+## make mutation: mutation testing of klcourse's numpy modules against the fast unit tests
+## (a report, not part of make test; configured in pyproject.toml [tool.mutmut]).
+## `make mutation MUTANTS='klcourse.divergences*'` for one module's mutants.
+MUTANTS ?=
+mutation: $(STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(shell nproc) $(MUTANTS) > mutants.log 2>&1 \
+		|| (tail -c 3000 mutants.log; exit 1)
+	$(BIN)/python tools/mutation_report.py --survivors
+
 clean:
-	rm -rf _build .pytest_cache .hypothesis .colab
+	rm -rf _build .pytest_cache .hypothesis .colab mutants mutants.log

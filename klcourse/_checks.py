@@ -28,7 +28,7 @@ SUM_TOLERANCE = 1e-6
 _F32_EPS = float(np.finfo(np.float32).eps)
 
 
-def _short(x: object, limit: int = 80) -> str:
+def shorten(x: object, limit: int = 80) -> str:
     text = repr(x)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -54,7 +54,7 @@ def real_array(x: ArrayLike, name: str) -> tuple[np.ndarray, float]:
     objects. Integers have epsilon 0 (they are exact).
     """
     if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{name} must be real numbers, got {_short(x)}")
+        raise TypeError(f"{name} must be real numbers, got {shorten(x)}")
     try:
         got = _torch_values(x)
     except TypeError as exc:
@@ -64,18 +64,18 @@ def real_array(x: ArrayLike, name: str) -> tuple[np.ndarray, float]:
     try:
         raw = np.asarray(x)
     except (TypeError, ValueError) as exc:  # ragged lists and the like
-        raise TypeError(f"{name} must be an array of real numbers, got {_short(x)}") from exc
+        raise TypeError(f"{name} must be an array of real numbers, got {shorten(x)}") from exc
     kind = raw.dtype.kind
     if kind == "O" and raw.size:
         try:  # lists mixing Python numbers and 0-d tensors or NumPy scalars
             raw = np.asarray([_scalar(v, name) for v in raw.ravel()]).reshape(raw.shape)
         except TypeError:
-            raise TypeError(f"{name} must be real numbers, got {_short(x)}") from None
+            raise TypeError(f"{name} must be real numbers, got {shorten(x)}") from None
         kind = raw.dtype.kind
     if kind not in "iuf" and not (kind == "O" and raw.size == 0):
         what = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "bytes"}
         raise TypeError(
-            f"{name} must be real numbers, got {what.get(kind, raw.dtype.name)}: {_short(x)}"
+            f"{name} must be real numbers, got {what.get(kind, raw.dtype.name)}: {shorten(x)}"
         )
     eps = float(np.finfo(raw.dtype).eps) if kind == "f" else 0.0
     return raw.astype(np.float64), eps
@@ -104,17 +104,17 @@ def real_number(x: object, name: str) -> float:
     if isinstance(x, numbers.Real):
         return float(x)
     if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{name} must be a real number, got {_short(x)}")
+        raise TypeError(f"{name} must be a real number, got {shorten(x)}")
     arr, _ = real_array(x, name)
     if arr.ndim != 0:
-        raise TypeError(f"{name} must be a single real number, got shape {arr.shape}: {_short(x)}")
+        raise TypeError(f"{name} must be a single real number, got shape {arr.shape}: {shorten(x)}")
     return float(arr)
 
 
 def integer(x: object, name: str, minimum: int | None = None) -> int:
     """``x`` as a Python int (Python or NumPy integer; not bool, not float)."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {_short(x)} of type {type(x).__name__}")
+        raise TypeError(f"{name} must be an integer, got {shorten(x)} of type {type(x).__name__}")
     value = operator.index(x)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
@@ -148,7 +148,7 @@ def _values(x: ArrayLike, name: str) -> tuple[np.ndarray, float]:
     if arr.size == 0 or arr.shape[-1] == 0:
         raise ValueError(f"{name} is empty; a distribution needs at least one outcome")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf: {_short(arr)}")
+        raise ValueError(f"{name} contains NaN or inf: {shorten(arr)}")
     return arr, eps
 
 
@@ -227,7 +227,7 @@ def positive(x: ArrayLike, name: str) -> np.ndarray:
     """``x`` as a float64 array whose entries are all finite and > 0."""
     arr, _ = real_array(x, name)
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must be finite and > 0, got {_short(arr)}")
+        raise ValueError(f"{name} must be finite and > 0, got {shorten(arr)}")
     return arr
 
 
@@ -235,7 +235,7 @@ def finite(x: ArrayLike, name: str) -> np.ndarray:
     """``x`` as a float64 array whose entries are all finite."""
     arr, _ = real_array(x, name)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {_short(arr)}")
+        raise ValueError(f"{name} must be finite, got {shorten(arr)}")
     return arr
 
 

@@ -16,6 +16,8 @@ from scipy.optimize import minimize
 
 from klcourse import _quadrature as quadrature
 
+EPS = np.finfo(float).eps
+
 #: q's mass beyond 12 standard deviations is below 1e-32.
 _Z_BREAKS = np.arange(-12.0, 12.5, 1.0)
 #: Panel breaks around each component, in units of its width.
@@ -82,9 +84,24 @@ class Standardised:
             e = np.exp(d - top[:, None])
             total = np.exp(-top) + e.sum(axis=1)
             r = top + np.log(total)
-            dr = (e * (u[:, None] - zi / self.s)).sum(axis=1) / total  # r'(u)
+            resp = e / total[:, None]
+            slope = u[:, None] - zi / self.s  # d_i'(u)
+            dr = (resp * slope).sum(axis=1)  # r'(u)
+            # Rounding: d is a difference of terms of size u²/2 and zi²/2, and the
+            # rounding of u (about eps |u|) is amplified by 1 / s_i in zi and by 1 / s_i²
+            # in d_i'(u).
+            scale = (abs(mu) + np.abs(u))[:, None]
+            r_noise = EPS * (
+                0.5 * u**2
+                + (resp * (0.5 * zi**2 + np.abs(self.a) + np.abs(zi) * scale / self.s)).sum(axis=1)
+            )
+            dr_noise = EPS * (resp * (np.abs(slope) + scale + scale / self.s**2)).sum(axis=1)
             density = np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
-            return np.stack([density * r, density * dr, density * z * dr])
+            values = np.stack([density * r, density * dr, density * z * dr])
+            noise = np.stack(
+                [density * r_noise, density * dr_noise, density * np.abs(z) * dr_noise]
+            )
+            return values, noise
 
         return quadrature.integrate(integrands, breaks, atol=_ATOL, rtol=_RTOL)
 

@@ -34,6 +34,7 @@ def reverse_kl_quad(mu, sigma):
     return integrate.quad(f, lo, hi, points=[m for m in M if lo < m < hi], limit=200)[0]
 
 
+@pytest.mark.slow
 def test_forward_fit_is_moment_matching_and_minimises_forward_kl():
     mu, sigma = fit_gaussian_to_mixture(W, M, S, "forward")
     mean = integrate.quad(lambda x: x * pdf(x), -15, 15, points=list(M))[0]
@@ -49,6 +50,7 @@ def test_forward_fit_is_moment_matching_and_minimises_forward_kl():
     assert np.exp(res.x[1]) == pytest.approx(sigma, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_reverse_objective_matches_quadrature():
     for mu, sigma in [(0.0, 1.0), (2.5, 0.9), (-2.0, 3.0)]:
         assert reverse_kl_to_mixture(mu, sigma, W, M, S) == pytest.approx(
@@ -57,6 +59,7 @@ def test_reverse_objective_matches_quadrature():
 
 
 @pytest.mark.parametrize(("init", "mode"), [((-3.0, 0.5), 0), ((3.0, 0.5), 1)])
+@pytest.mark.slow
 def test_reverse_fit_finds_the_local_optimum_of_its_start(init, mode):
     mu, sigma = fit_gaussian_to_mixture(W, M, S, "reverse", init=init)
     res = optimize.minimize(

@@ -21,6 +21,7 @@ def kl_by_quadrature(mu_p, s_p, mu_q, s_q):
     return value
 
 
+@pytest.mark.slow
 @given(means, sigmas, means, sigmas)
 def test_univariate_matches_quadrature(mu_p, s_p, mu_q, s_q):
     assert kc.gaussian_kl(mu_p, s_p, mu_q, s_q) == pytest.approx(

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from klcourse import fit_gaussian_to_mixture
-from klcourse.fitting import reverse_kl_to_mixture
+from klcourse._reverse import Standardised, _real_roots
+from klcourse.fitting import _mixture, reverse_kl_to_mixture
 
 DPS = 20
 SPREAD = (-64, -32, -16, -8, -4, -2, -1, -0.5, 0, 0.5, 1, 2, 4, 8, 16, 32, 64)
@@ -90,11 +91,55 @@ HARD_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("q", "mixture"), HARD_CASES)
-def test_reverse_objective_matches_mpmath_whatever_the_widths(q, mixture):
-    value = quietly(reverse_kl_to_mixture, *q, *mixture)
-    exact = reverse_kl_oracle(*q, *mixture)
+#: reverse_kl_oracle on HARD_CASES, stored so that the fast tests (and `make mutation`)
+#: can use them; test_stored_oracle_values_are_the_oracles recomputes them.
+HARD_VALUES = [
+    0.6712851475563422,
+    0.6874208495051141,
+    0.0979112407499148,
+    519921.47449555487,
+    768.7695633017051,
+    16.53909760464069,
+    10.29548062554546,
+    0.690132873299279,
+    1.3289549036307766,
+]
+
+
+@pytest.mark.slow  # a 20-digit mpmath oracle
+@pytest.mark.parametrize(("case", "stored"), list(zip(HARD_CASES, HARD_VALUES, strict=True)))
+def test_stored_oracle_values_are_the_oracles(case, stored):
+    assert close(stored, reverse_kl_oracle(*case[0], *case[1]))
+
+
+@pytest.mark.parametrize(("case", "exact"), list(zip(HARD_CASES, HARD_VALUES, strict=True)))
+def test_reverse_objective_matches_mpmath_whatever_the_widths(case, exact):
+    value = quietly(reverse_kl_to_mixture, *case[0], *case[1])
     assert close(value, exact), (value, exact, value - exact)
+
+
+@pytest.mark.parametrize(("q", "mixture"), HARD_CASES)
+def test_gradient_is_the_derivative_of_the_objective(q, mixture):
+    problem = Standardised(*_mixture(*mixture))
+    theta = problem.to_theta(*q)
+    _, grad = problem.objective(theta)
+    h = 1e-6
+    for k in range(2):
+        step = np.zeros(2)
+        step[k] = h
+        up, down = problem.objective(theta + step)[0], problem.objective(theta - step)[0]
+        assert grad[k] == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-5)
+
+
+def test_crossings_of_two_log_terms():
+    # a - (u - m)² / (2 s²) + u² / 2 = 0 with s = 1: linear, one root
+    assert _real_roots(0.0, 2.0, -1.0) == [0.5]
+    assert _real_roots(0.0, 0.0, 1.0) == []
+    assert sorted(_real_roots(1.0, -3.0, 2.0)) == pytest.approx([1.0, 2.0], abs=1e-15)
+    assert _real_roots(1.0, 0.0, 1.0) == []  # no real root
+    assert _real_roots(2.0, 0.0, 0.0) == [0.0]
+    big = _real_roots(1.0, -1e8, 1.0)  # cancellation-free small root
+    assert sorted(big) == pytest.approx([1e-8, 1e8], rel=1e-15)
 
 
 @st.composite
@@ -106,6 +151,7 @@ def mixtures(draw):
     return list(w / w.sum()), m, s
 
 
+@pytest.mark.slow  # a 20-digit mpmath oracle
 @settings(max_examples=15)
 @given(mixture=mixtures(), mu=st.floats(-60, 60), log_sigma=st.floats(-3, 2))
 def test_reverse_objective_matches_mpmath_on_random_mixtures(mixture, mu, log_sigma):
@@ -143,6 +189,7 @@ def oracle_local_quadratic(mu, sigma, mixture, h=1e-4):
     return grad, np.array([[haa, hab], [hab, hbb]])
 
 
+@pytest.mark.slow  # a 20-digit mpmath oracle
 @pytest.mark.parametrize(
     ("mixture", "init"),
     [

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from klcourse.lm import _args
 from klcourse.lm.language import ToyLanguage
 from klcourse.lm.models import encode, make_tokenizer
 from klcourse.lm.token_kl import token_kl
@@ -39,7 +40,8 @@ class Corpus:
 
 
 def corpus(lang: ToyLanguage) -> Corpus:
-    """Enumerate ``lang`` and attach the exact next-token distribution at every position."""
+    """Enumerate ``lang`` (a :class:`ToyLanguage`) with the exact next-token distributions."""
+    _args.instance(lang, ToyLanguage, "lang")
     pairs = lang.sentences()
     sentences = [s for s, _ in pairs]
     weights = np.array([p for _, p in pairs])
@@ -55,7 +57,13 @@ def corpus(lang: ToyLanguage) -> Corpus:
 
 
 def model_logits(model, c: Corpus) -> torch.Tensor:
-    """Next-token logits of ``model`` at every position of every sentence, ``(S, T, V)``."""
+    """Next-token logits of ``model`` at every position of every sentence, ``(S, T, V)``.
+
+    ``model`` is a causal language model (a torch module returning ``.logits``) over
+    the toy vocabulary; ``c`` a :class:`Corpus` from :func:`corpus`.
+    """
+    _args.instance(model, torch.nn.Module, "model")
+    _args.instance(c, Corpus, "c")
     with torch.no_grad():
         logits = model(
             input_ids=c.batch["input_ids"], attention_mask=c.batch["attention_mask"]

@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from klcourse._checks import integer
+from klcourse.lm import _args
+from klcourse.reproducibility import rng_from
+
 BOS, EOS, PAD = "<s>", "</s>", "<pad>"
 SPECIALS = (PAD, BOS, EOS)
 #: Words of both languages, in a fixed order (token ids follow this order after the specials).
@@ -59,12 +63,15 @@ class ToyLanguage:
         for w in words:
             nxt = {word: n for word, _, n in self.rules.get(state, [])}
             if w not in nxt:
-                raise ValueError(f"{' '.join(words)!r} is impossible in {self.name}")
+                raise ValueError(f"prefix {words!r} is impossible in {self.name}")
             state = nxt[w]
         return state
 
     def next_token_probs(self, prefix: list[str]) -> np.ndarray:
-        """Exact distribution of the next token (over ``VOCAB``) after ``prefix`` (words only).
+        """Exact distribution of the next token (over ``VOCAB``) after ``prefix``.
+
+        ``prefix`` is a list of words (strings, without ``BOS``); a prefix the
+        language cannot produce raises ``ValueError``.
 
         Examples
         --------
@@ -73,8 +80,9 @@ class ToyLanguage:
         >>> float(probs.sum())
         1.0
         """
+        prefix = _args.words(prefix, "prefix")
         probs = np.zeros(len(VOCAB))
-        state = self._state_after(list(prefix))
+        state = self._state_after(prefix)
         if state == "end":
             probs[self._ids[EOS]] = 1.0
             return probs
@@ -83,7 +91,12 @@ class ToyLanguage:
         return probs
 
     def sentence_logprob(self, words: list[str]) -> float:
-        """Exact natural-log probability of a complete sentence (``EOS`` implied)."""
+        """Exact natural-log probability of a complete sentence (``EOS`` implied).
+
+        ``words`` is a list of strings; a sentence the language cannot produce
+        (an unknown word, a wrong order, no ending) has log-probability ``-inf``.
+        """
+        words = _args.words(words, "words")
         state, total = self.start, 0.0
         for w in words:
             options = {word: (p, n) for word, p, n in self.rules.get(state, [])}
@@ -115,10 +128,15 @@ class ToyLanguage:
         return float(-(probs * np.log(probs)).sum())
 
     def sample(self, n: int, seed: int | np.random.Generator | None = None) -> list[list[str]]:
-        """``n`` sentences (lists of words, without ``BOS``/``EOS``)."""
-        rng = np.random.default_rng(seed)
+        """``n`` sentences (lists of words, without ``BOS``/``EOS``).
+
+        ``n`` is a non-negative int; ``seed`` an int in ``[0, 2**32)``, a NumPy
+        ``Generator`` or ``None`` (fresh entropy).
+        """
+        n = integer(n, "n", minimum=0)
+        rng = rng_from(seed)
         out = []
-        for _ in range(int(n)):
+        for _ in range(n):
             state, words = self.start, []
             while state != "end":
                 options = self.rules[state]

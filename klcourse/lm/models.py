@@ -14,7 +14,10 @@ import torch
 from tokenizers import Tokenizer, models, pre_tokenizers, processors
 from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
+from klcourse._checks import integer, real_number
+from klcourse.lm import _args
 from klcourse.lm.language import BOS, EOS, MAX_WORDS, PAD, VOCAB
+from klcourse.reproducibility import check_seed
 
 with warnings.catch_warnings():  # tqdm warns when ipywidgets is missing and falls back to text
     warnings.simplefilter("ignore")
@@ -47,8 +50,19 @@ def make_tokenizer() -> PreTrainedTokenizerFast:
 def tiny_gpt2(
     n_embd: int = 64, n_layer: int = 2, n_head: int = 2, seed: int = 0
 ) -> GPT2LMHeadModel:
-    """A GPT-2 language model sized for the toy vocabulary (about 100k parameters by default)."""
-    torch.manual_seed(seed)
+    """A GPT-2 language model sized for the toy vocabulary (about 100k parameters by default).
+
+    ``n_embd``, ``n_layer`` and ``n_head`` are positive ints, ``n_embd`` a multiple of
+    ``n_head``; ``seed`` (an int in ``[0, 2**32)``) sets the initial weights.
+    """
+    n_embd = integer(n_embd, "n_embd", minimum=1)
+    n_layer = integer(n_layer, "n_layer", minimum=1)
+    n_head = integer(n_head, "n_head", minimum=1)
+    if n_embd % n_head:
+        raise ValueError(
+            f"n_embd must be a multiple of n_head, got n_embd={n_embd}, n_head={n_head}"
+        )
+    torch.manual_seed(check_seed(seed))
     tok = make_tokenizer()
     config = GPT2Config(
         vocab_size=len(VOCAB),
@@ -67,7 +81,14 @@ def tiny_gpt2(
 
 
 def encode(sentences: list[list[str]], tokenizer: PreTrainedTokenizerFast) -> dict:
-    """Pad a batch of sentences; ``labels`` are -100 on padding so the loss ignores it."""
+    """Pad a batch of sentences; ``labels`` are -100 on padding so the loss ignores it.
+
+    ``sentences`` is a non-empty list of lists of words of the toy vocabulary, each
+    at most ``MAX_WORDS`` long (an unknown word is a ``ValueError``: the word-level
+    tokenizer would read it as padding); ``tokenizer`` one from :func:`make_tokenizer`.
+    """
+    sentences = _args.sentences(sentences, "sentences")
+    _args.instance(tokenizer, PreTrainedTokenizerFast, "tokenizer")
     batch = tokenizer([" ".join(s) for s in sentences], padding="max_length",
                       max_length=MAX_LENGTH, return_tensors="pt")  # fmt: skip
     labels = batch["input_ids"].clone()
@@ -97,7 +118,19 @@ def train_lm(
     ``progress=True`` shows a progress bar unless the environment sets
     ``TQDM_DISABLE=1`` (as ``make notebooks`` does, so that stored outputs and the
     HTML book hold no progress-bar text); ``progress=False`` never shows one.
+
+    ``model`` is a torch module; ``sentences`` as for :func:`encode`; ``steps >= 0``
+    and ``batch_size >= 1`` ints; ``lr`` a finite real > 0; ``seed`` an int in
+    ``[0, 2**32)``; ``progress`` a bool.
     """
+    _args.instance(model, torch.nn.Module, "model")
+    steps = integer(steps, "steps", minimum=0)
+    batch_size = integer(batch_size, "batch_size", minimum=1)
+    lr = real_number(lr, "lr")
+    if not (lr > 0 and lr < float("inf")):
+        raise ValueError(f"lr must be finite and > 0, got {lr!r}")
+    seed = check_seed(seed)
+    _args.instance(progress, bool, "progress")
     tokenizer = make_tokenizer()
     data = encode(sentences, tokenizer)
     gen = torch.Generator().manual_seed(seed)
