@@ -53,7 +53,7 @@ def real_array(x: ArrayLike, name: str) -> tuple[np.ndarray, float]:
     Raises ``TypeError`` for strings, booleans, complex values, ``None`` or other
     objects. Integers have epsilon 0 (they are exact).
     """
-    if isinstance(x, (str, bytes)) or x is None:
+    if isinstance(x, (str, bytes)) or x is None or _holds_bool(x):
         raise TypeError(f"{name} must be real numbers, got {shorten(x)}")
     try:
         got = _torch_values(x)
@@ -79,6 +79,13 @@ def real_array(x: ArrayLike, name: str) -> tuple[np.ndarray, float]:
         )
     eps = float(np.finfo(raw.dtype).eps) if kind == "f" else 0.0
     return raw.astype(np.float64), eps
+
+
+def _holds_bool(x: object) -> bool:
+    """Whether a (nested) list or tuple holds a boolean: NumPy would read True as 1.0."""
+    if isinstance(x, (list, tuple)):
+        return any(isinstance(v, (bool, np.bool_)) or _holds_bool(v) for v in x)
+    return False
 
 
 def _scalar(v: object, name: str) -> float:

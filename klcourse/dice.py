@@ -110,7 +110,8 @@ def stein_errors(n: int, alpha: float = 0.05) -> SteinErrors:
     c = int(thresholds[np.argmax(false_alarm <= alpha)])
     # log P_loaded(K < c) as a log-sum of the pmf: binom.logcdf underflows to -inf
     # once beta drops below ~1e-308, which happens near n = 3000 at alpha = 0.05.
-    log_beta = float(logsumexp(binom.logpmf(np.arange(c), n, LOADED[5]))) if c > 0 else -np.inf
+    # (c >= 1: c = 0 would need a false-alarm rate of 1 <= alpha.)
+    log_beta = float(logsumexp(binom.logpmf(np.arange(c), n, LOADED[5])))
     return SteinErrors(
         threshold=c, alpha=float(false_alarm[c]), beta=float(np.exp(log_beta)), log_beta=log_beta
     )

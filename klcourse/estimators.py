@@ -17,6 +17,7 @@ other way round; when reading them, ask which distribution the samples come from
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -58,10 +59,7 @@ def estimate_kl(log_p: Any, log_q: Any, estimator: str = "k3") -> Any:
     """
     if not isinstance(estimator, str) or estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is optional for this module
-        torch = None
+    torch = sys.modules.get("torch")  # a tensor argument means torch is imported already
     if torch is not None and (isinstance(log_p, torch.Tensor) or isinstance(log_q, torch.Tensor)):
         log_p, log_q = _torch_log_densities(torch, log_p, log_q)
         log_r = log_q - log_p

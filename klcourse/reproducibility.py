@@ -111,4 +111,4 @@ def train_seed(seed: int) -> int:
     shift = train_shift()
     if shift == 0:
         return seed
-    return int(np.random.SeedSequence([seed, shift]).generate_state(1)[0])
+    return int(np.random.SeedSequence([seed, shift]).generate_state(1).item())

@@ -76,3 +76,34 @@ def test_stein_rejects_bad_arguments():
         dice.stein_errors(0)
     with pytest.raises(ValueError):
         dice.stein_errors(10, alpha=1.5)
+
+
+# --- edges and messages, exactly (found by mutation testing) ------------------------
+
+
+def test_roll_and_frequencies_name_their_arguments():
+    with pytest.raises(ValueError, match=r"^die sums to 1\.1, expected 1 within"):
+        dice.roll([0.2] * 5 + [0.1], n=3)
+    with pytest.raises(
+        ValueError, match=r"^rolls must be a non-empty 1-D sequence of faces, got shape \(0,\)$"
+    ):
+        dice.frequencies([])
+    with pytest.raises(ValueError, match=r"got shape \(1, 2\)$"):
+        dice.frequencies([[1, 2]])
+    with pytest.raises(
+        ValueError, match=r"^rolls must contain only faces 1\.\.6, got \[0\.0, 1\.0, 7\.0\]$"
+    ):
+        dice.frequencies([1, 7, 0])
+    np.testing.assert_array_equal(dice.frequencies([3]), [0, 0, 1, 0, 0, 0])
+    np.testing.assert_array_equal(dice.frequencies([1, 1]), [1, 0, 0, 0, 0, 0])
+
+
+def test_stein_errors_level_is_inclusive_and_alpha_is_open():
+    # n = 1: the false-alarm rate of "say loaded on a six" is exactly 1/6
+    assert dice.stein_errors(1, alpha=dice.FAIR[5]).threshold == 1
+    assert dice.stein_errors(1, alpha=dice.FAIR[5] * (1 - 1e-12)).threshold == 2
+    res = dice.stein_errors(1, alpha=0.01)  # never say loaded: beta = 1
+    assert (res.threshold, res.alpha, res.beta, res.log_beta) == (2, 0.0, 1.0, 0.0)
+    for bad in (0, 1, 0.0, 1.0, -0.5):
+        with pytest.raises(ValueError, match=rf"^alpha must be in \(0, 1\), got {bad!r}$"):
+            dice.stein_errors(10, alpha=bad)

@@ -203,3 +203,72 @@ def test_no_silent_renormalisation_but_explicit_normalize():
 def test_tiny_rounding_error_is_accepted():
     p = np.full(10, 0.1)  # sums to 0.9999999999999999
     assert kc.entropy(p) == pytest.approx(math.log(10))
+
+
+# --- exact edges that mutation testing found unpinned --------------------------------
+
+
+def test_normalize_per_row_and_at_extreme_scales():
+    np.testing.assert_array_equal(kc.normalize([[1, 1], [1, 3]]), [[0.5, 0.5], [0.25, 0.75]])
+    np.testing.assert_array_equal(kc.normalize([1e300, 3e300]), [0.25, 0.75])
+    np.testing.assert_array_equal(kc.normalize([1e-320, 3e-320]), [0.25, 0.75])
+    # rows on scales 600 decades apart: each row is scaled by its own maximum
+    np.testing.assert_array_equal(
+        kc.normalize([[1e-300, 3e-300], [1e300, 1e300]]), [[0.25, 0.75], [0.5, 0.5]]
+    )
+    with pytest.raises(TypeError, match=r"^weights must be real numbers"):
+        kc.normalize("ab")
+
+
+def test_results_are_positive_zero_not_negative_zero():
+    for value in (
+        kc.entropy([1.0, 0.0]),
+        kc.cross_entropy([1.0, 0.0], [1.0, 0.0]),
+        kc.js_divergence([0.3, 0.7], [0.3, 0.7]),
+    ):
+        assert value == 0.0 and math.copysign(1.0, value) == 1.0
+
+
+def test_bases_and_batches_of_every_function():
+    p = np.array([[0.5, 0.5], [0.9, 0.1]])
+    q = np.array([0.25, 0.75])
+    ln2 = math.log(2)
+    for f in (kc.cross_entropy, kc.kl_divergence, kc.js_divergence):
+        nats = f(p, q)
+        assert nats.shape == (2,)
+        np.testing.assert_allclose(f(p, q, base=2), nats / ln2, rtol=1e-14)
+        np.testing.assert_allclose(f(p, q, base=10), nats / math.log(10), rtol=1e-14)
+    np.testing.assert_allclose(
+        kc.cross_entropy(p, q), [-(0.5 * math.log(0.25) + 0.5 * math.log(0.75)),
+                                 -(0.9 * math.log(0.25) + 0.1 * math.log(0.75))], rtol=1e-15
+    )  # fmt: skip
+    with pytest.raises(ValueError, match=r"^p sums to 1\.1"):
+        kc.entropy([0.5, 0.6])
+
+
+def test_js_is_clipped_to_its_bounds_where_rounding_would_leave_them():
+    """Disjoint supports give log 2 and never more (the sum can round above it); nearly equal
+    distributions give >= 0 (the sum can round below 0)."""
+    rng = np.random.default_rng(0)
+    above = below = 0
+    for _ in range(300):
+        n = int(rng.integers(3, 40))
+        a, b = np.zeros(n), np.zeros(n)
+        a[0] = 1.0
+        b[1:] = rng.dirichlet(np.ones(n - 1))
+        js = kc.js_divergence(a, b)
+        assert js <= math.log(2) and js == pytest.approx(math.log(2), rel=1e-15)
+        assert kc.js_divergence(a, b, base=2) <= 1.0
+        p = rng.dirichlet(np.ones(n))
+        q = np.abs(p * (1 + 1e-12 * rng.normal(size=n)))
+        q /= q.sum()
+        assert kc.js_divergence(p, q) >= 0.0
+        unclipped = _js_unclipped(a, b), _js_unclipped(p, q)
+        above += unclipped[0] > math.log(2)
+        below += unclipped[1] < 0
+    assert above > 0 and below > 0  # the clips are needed, not decoration
+
+
+def _js_unclipped(p, q):
+    m = (p + q) / 2
+    return 0.5 * (scipy.special.rel_entr(p, m).sum() + scipy.special.rel_entr(q, m).sum())

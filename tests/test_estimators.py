@@ -95,3 +95,59 @@ def test_numpy_in_numpy_out_and_bad_input():
         estimate_kl([0.0, 1.0], [0.0])
     with pytest.raises(ValueError, match="differ in shape"):
         estimate_kl(torch.zeros(2), torch.zeros(3))
+
+
+# --- the boundary, exactly (mutation testing found these unpinned) ---------------------
+
+
+@pytest.mark.parametrize("which", ["log_p", "log_q"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_and_plus_inf_are_named(which, bad):
+    args = {"log_p": [0.0, -1.0], "log_q": [0.0, -1.0]}
+    args[which] = [0.0, bad]
+    message = f"^{which} holds NaN or \\+inf; log-densities must be < inf$"
+    with pytest.raises(ValueError, match=message):
+        estimate_kl(args["log_p"], args["log_q"])
+    with pytest.raises(ValueError, match=message):
+        estimate_kl(*(torch.tensor(args[k]) for k in ("log_p", "log_q")))
+
+
+def test_log_p_minus_inf_and_shapes_are_named():
+    with pytest.raises(
+        ValueError, match=r"^log_p holds -inf: a sample drawn from p has p\(x\) > 0$"
+    ):
+        estimate_kl([-np.inf], [0.0])
+    with pytest.raises(ValueError, match=r"^log_p and log_q differ in shape: \(2,\) and \(3,\)$"):
+        estimate_kl([0.0, 0.0], [0.0, 0.0, 0.0])
+    with pytest.raises(TypeError, match=r"^log_q must be real numbers"):
+        estimate_kl(torch.zeros(2), ["a", "b"])
+    with pytest.raises(TypeError, match=r"^log_p must be real numbers"):
+        estimate_kl(["a", "b"], torch.zeros(2))
+    for which in (0, 1):
+        args = [torch.zeros(2), torch.zeros(2)]
+        args[which] = torch.zeros(2, dtype=torch.long)
+        name = ("log_p", "log_q")[which]
+        message = f"^{name} must be a floating-point tensor, got dtype torch.int64$"
+        with pytest.raises(TypeError, match=message):
+            estimate_kl(*args)
+
+
+@pytest.mark.parametrize("tensor_first", [True, False])
+def test_a_tensor_in_either_argument_gives_a_tensor_of_its_dtype(tensor_first):
+    t = torch.tensor([0.0, -1.0], dtype=torch.float32)
+    other = [-0.5, -0.25]
+    args = (t, other) if tensor_first else (other, t)
+    out = estimate_kl(*args, "k1")
+    assert isinstance(out, torch.Tensor) and out.dtype == torch.float32
+    lp, lq = (np.array([0.0, -1.0]), np.array(other))
+    lp, lq = (lp, lq) if tensor_first else (lq, lp)
+    np.testing.assert_allclose(out.numpy(), lp - lq, rtol=1e-6)
+
+
+def test_numpy_inputs_do_not_need_torch(monkeypatch):
+    """Without torch imported, NumPy input takes the NumPy path (no import of torch)."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    out = estimate_kl([0.0, -1.0], [-1.0, 0.0], "k2")
+    assert isinstance(out, np.ndarray) and out.tolist() == [0.5, 0.5]

@@ -52,3 +52,91 @@ def test_known_answers_against_closed_forms():
     assert ch2.q3.is_correct(math.log(3) + 5 / 18 - 0.5)
     assert ch3.q2.is_correct(math.log(1 / 3) / 6)
     assert ch3.q3.is_correct(29)
+
+
+# --- exact messages and every answer against an oracle (found by mutation testing) ---
+
+
+def test_every_answer_against_an_independent_oracle():
+    from klcourse.lm.language import language_a
+
+    sentences = language_a().sentences()
+    entropy = -sum(p * math.log(p) for _, p in sentences)
+    tokens = sum(p * (len(s) + 1) for s, p in sentences)
+    assert ch5.q1._expected() == pytest.approx(entropy / tokens, rel=1e-12)
+    # pi*(1) = 0.5 e^{1/0.5} / (0.5 + 0.5 e^{1/0.5})
+    assert ch5.q2._expected() == pytest.approx(math.e**2 / (1 + math.e**2), rel=1e-12)
+    assert ch5.q3._expected() == pytest.approx(math.log(20), rel=1e-15)
+    loaded_bits = -(5 * 0.1 * math.log2(0.1) + 0.5 * math.log2(0.5))
+    assert ch1.q1._expected() == pytest.approx(loaded_bits, rel=1e-12)
+    assert ch1.q3._expected() == pytest.approx(
+        -(5 / 6 * math.log(0.1) + 1 / 6 * math.log(0.5)), rel=1e-12
+    )
+    assert ch1.q4._expected() == 4
+
+
+def test_diagnose_messages_exactly():
+    q = Question(lambda: math.log(6), hint="uniform", unit="nats")
+    assert q.diagnose(math.log(6)) is None
+    assert q.diagnose(math.log2(6)) == (
+        "Not yet: your value looks like bits; this question asks for nats (natural log)."
+    )
+    assert q.diagnose(-math.log(6)) == "Not yet: the sign is flipped."
+    assert q.diagnose(3.0) == "Not yet: your value is too large."
+    assert q.diagnose(1.0) == "Not yet: your value is too small."
+    assert q.diagnose(float("nan")) == (
+        "Not yet: your answer contains NaN. Look for 0 * log(0) or 0 / 0."
+    )
+    assert q.diagnose("abc") == (
+        "Not yet: expected a real number or an array of real numbers, got str 'abc'."
+    )
+    assert q.diagnose(True) == (
+        "Not yet: expected a real number or an array of real numbers, got bool True."
+    )
+    assert q.diagnose([1.0, 2.0]) == (
+        "Not yet: expected a single number, got an array of shape (2,)."
+    )
+    b = Question(lambda: 1.0, hint="", unit="bits")
+    assert b.diagnose(math.log(2)) == (
+        "Not yet: your value looks like nats; this question asks for bits (log base 2)."
+    )
+    assert b.diagnose(math.log(2) * 3) == "Not yet: your value is too large."  # not "nats"
+    plain = Question(lambda: 2.0, hint="")
+    assert plain.diagnose(2 * math.log(2)) == "Not yet: your value is too small."  # no unit
+    assert plain.diagnose(2.0 / math.log(2)) == "Not yet: your value is too large."
+    assert plain.diagnose(2.0 + 1.5e-3) is None  # rtol 1e-3 of 2 plus atol 1e-4
+    assert plain.diagnose(2.0 + 2.5e-3) == "Not yet: your value is too large."
+    zero = Question(lambda: 0.0, hint="")
+    assert zero.diagnose(0.5) == "Not yet: your value is too large."  # -0.5 is not "flipped"
+    assert zero.diagnose(5e-5) is None and zero.diagnose(2e-4) is not None  # atol 1e-4
+    one = Question(lambda: 1.0, hint="")
+    assert one.diagnose(-1.0) == "Not yet: the sign is flipped."
+    inf = Question(lambda: math.inf, hint="")
+    assert inf.diagnose(1e300) == "Not yet: check whether the true value is finite at all."
+    assert inf.diagnose(math.inf) is None
+    assert inf.diagnose(-math.inf) == "Not yet: the sign is flipped."
+
+
+def test_array_answers():
+    v = Question(lambda: [0.5, 0.25, 0.25], hint="", rtol=1e-6, atol=0.0)
+    assert v.diagnose([0.5, 0.4, 0.1]) == "Not yet: 2 of 3 entries are off."
+    assert v.diagnose([0.5, 0.25, 0.25 * (1 + 1e-7)]) is None
+    assert v.diagnose([0.5, 0.25, 0.25 * (1 + 1e-5)]) == "Not yet: 1 of 3 entries are off."
+    assert v.diagnose([1.0, 0.0]) == "Not yet: expected an array of shape (3,), got shape (2,)."
+    assert v._expected().dtype == np.float64
+    ints = Question(lambda: [1, 2], hint="")
+    assert ints._expected().dtype == np.float64 and ints.is_correct([1.0, 2.0])
+    loose = Question(lambda: [100.0], hint="", rtol=0.1, atol=0.0)
+    assert loose.diagnose([105.0]) is None and loose.diagnose([115.0]) is not None
+    assert Question(lambda: [1.0], hint="", atol=0.5, rtol=0.0).is_correct([1.4])
+
+
+def test_check_and_hint_print(capsys):
+    q = Question(lambda: 1.0, hint="think of a coin", unit="nats")
+    q.check(1.0)
+    q.check(2.0)
+    q.hint()
+    assert capsys.readouterr().out == (
+        "Correct!\nNot yet: your value is too large.\nthink of a coin\n"
+    )
+    assert q.unit == "nats" and Question(lambda: 1.0, hint="").unit == ""

@@ -1,6 +1,7 @@
 """Gaussian closed forms against numerical integration and each other."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -101,3 +102,104 @@ def test_multivariate_rejects_shape_mismatch():
         kc.gaussian_kl_mv([0, 0], np.eye(3), [0, 0], np.eye(3))
     with pytest.raises(ValueError, match="vectors of one length"):
         kc.gaussian_kl_mv([0, 0], np.eye(2), [0, 0, 0], np.eye(2))
+
+
+# --- edges and messages, exactly (found by mutation testing) ------------------------
+
+import warnings  # noqa: E402
+
+import mpmath  # noqa: E402
+
+from klcourse.gaussians import _expm1_minus, _log_ratio  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "t", [0.0999, -0.0999, 0.1, -0.1, 0.0101, 0.005, -3e-3, 1e-4, -1e-9, 0.3, -0.5, 2.0, 30.0]
+)
+def test_expm1_minus_against_mpmath(t):
+    with mpmath.workdps(40):
+        exact = float(mpmath.expm1(t) - t)
+    assert float(_expm1_minus(np.array(t))) == pytest.approx(exact, rel=5e-15, abs=0)
+
+
+def test_expm1_minus_overflows_quietly():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(_expm1_minus(np.array(800.0))) == math.inf
+        assert float(_expm1_minus(np.array(-800.0))) == 799.0
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [(3 * (1 + 1e-12), 3.0), (2.0, 1.0), (5.0, 1.0), (1e-300, 7e-301)]
+)
+def test_log_ratio_keeps_its_digits(a, b):
+    with mpmath.workdps(40):
+        exact = float(mpmath.log(mpmath.mpf(a) / mpmath.mpf(b)))
+    assert float(_log_ratio(np.array(a), np.array(b))) == pytest.approx(exact, rel=4e-16)
+
+
+def test_huge_sigma_ratios_give_inf_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert kc.gaussian_kl(0.0, 1e200, 0.0, 1e-200) == math.inf
+        assert kc.gaussian_kl(0.0, 1e-200, 0.0, 1e200) == pytest.approx(921.0340371976183 - 0.5)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((np.nan, 1, 0, 1), "mu_p must be finite, got array(nan)"),
+        ((0, 1, np.inf, 1), "mu_q must be finite, got array(inf)"),
+        ((0, 0, 0, 1), "sigma_p must be finite and > 0, got array(0.)"),
+        ((0, 1, 0, -1), "sigma_q must be finite and > 0, got array(-1.)"),
+    ],
+)
+def test_gaussian_kl_names_its_arguments(args, message):
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        kc.gaussian_kl(*args)
+
+
+I2 = np.eye(2)
+VEC = "mu_p and mu_q must be vectors of one length, got "
+COV2 = "covariances must be 2x2 to match the means, got "
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (([np.nan, 0], I2, [0, 0], I2), "mu_p must be finite, got array([nan,  0.])"),
+        (([0, 0], I2, [0, np.inf], I2), "mu_q must be finite, got array([ 0., inf])"),
+        (([0, 0], "I", [0, 0], I2), "cov_p must be real numbers, got 'I'"),
+        (([0, 0], I2, [0, 0], "I"), "cov_q must be real numbers, got 'I'"),
+        ((0.0, [[1.0]], 0.0, [[1.0]]), VEC + "() and ()"),
+        (([], np.zeros((0, 0)), [], np.zeros((0, 0))), VEC + "(0,) and (0,)"),
+        (([[0.0]], [[1.0]], [[0.0]], [[1.0]]), VEC + "(1, 1) and (1, 1)"),
+        (([0, 0], I2, [0, 0, 0], I2), VEC + "(2,) and (3,)"),
+        (([0, 0], np.eye(3), [0, 0], I2), COV2 + "(3, 3) and (2, 2)"),
+        (([0, 0], I2, [0, 0], np.ones((2, 3))), COV2 + "(2, 2) and (2, 3)"),
+        (([0, 0], [[1, 0.5], [0, 1]], [0, 0], I2),
+         "cov_p must be symmetric, got [[1.  0.5]\n [0.  1. ]]"),
+        (([0, 0], I2, [0, 0], [[1, 2], [2, 1]]),
+         "cov_q must be positive definite; its smallest eigenvalue is -1"),
+        (([0, 0], [[1, np.inf], [np.inf, 1]], [0, 0], I2),
+         "cov_p must be finite, got [[ 1. inf]\n [inf  1.]]"),
+    ],
+)  # fmt: skip
+def test_gaussian_kl_mv_names_its_arguments(args, message):
+    with pytest.raises((ValueError, TypeError), match="^" + re.escape(message) + "$"):
+        kc.gaussian_kl_mv(*args)
+
+
+def test_gaussian_kl_mv_square_check_and_relative_symmetry():
+    from klcourse.gaussians import _cholesky
+
+    with pytest.raises(ValueError, match=r"^c must be a square matrix, got shape \(2, 3\)$"):
+        _cholesky(np.ones((2, 3)), "c")
+    with pytest.raises(ValueError, match=r"^c must be a square matrix, got shape \(4,\)$"):
+        _cholesky(np.ones(4), "c")
+    big = np.array([[1e6, 1e-4], [0.0, 1e6]])  # asymmetric by 1e-10 of its scale: accepted
+    assert kc.gaussian_kl_mv([0, 0], big, [0, 0], big) == 0.0
+    with pytest.raises(ValueError, match="symmetric"):
+        kc.gaussian_kl_mv([0, 0], np.array([[1e6, 1.0], [0.0, 1e6]]), [0, 0], big)
+    one = kc.gaussian_kl_mv([0.0], [[2.0]], [1.0], [[1.0]])
+    assert one == pytest.approx(kc.gaussian_kl(0.0, math.sqrt(2), 1.0, 1.0), rel=1e-14)
