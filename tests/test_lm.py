@@ -256,3 +256,11 @@ def test_gradients_match_autograd_of_the_naive_formula_with_masks():
     torch.testing.assert_close(x.grad[finite], x2.grad)
     torch.testing.assert_close(y.grad[finite], y2.grad)
     assert (x.grad[~finite] == 0).all() and (y.grad[~finite] == 0).all()
+
+
+def test_kl_of_equal_distributions_is_never_negative():
+    """Shifted copies of the same logits: rounding must not print as -0.0000."""
+    torch.manual_seed(7)
+    a = torch.randn(256, 1000) * 5
+    out = token_kl(a, a + 3.0)
+    assert (out >= 0).all() and out.max() < 1e-5

@@ -98,6 +98,7 @@ class _TokenKL(torch.autograd.Function):
     def forward(ctx, a, b, chunk, dtype):
         n = a.shape[0]
         out = a.new_empty(n, dtype=dtype)
+        exact = a.new_empty(n, dtype=dtype)
         lse_a, lse_b = a.new_empty(n, dtype=dtype), a.new_empty(n, dtype=dtype)
         special = torch.zeros(n, dtype=torch.bool, device=a.device)
         for i in range(0, n, chunk):
@@ -109,8 +110,9 @@ class _TokenKL(torch.autograd.Function):
                 kl[odd] = (p * diff).sum(-1)
                 special[odd + i] = True
             special[sl] |= torch.isinf(kl)
-            out[sl] = kl
-        ctx.save_for_backward(a, b, out, lse_a, lse_b, special)
+            exact[sl] = kl  # the gradient's formula needs the unclamped value
+            out[sl] = kl.clamp_min_(0.0)  # KL >= 0; rounding can leave -1e-7 in float32
+        ctx.save_for_backward(a, b, exact, lse_a, lse_b, special)
         ctx.chunk, ctx.dtype = chunk, dtype
         return out
 
@@ -201,11 +203,12 @@ def token_kl(
     Returns
     -------
     torch.Tensor
-        Shape ``p_logits.shape[:-1]``; float32, or float64 if either input is
-        float64; differentiable with respect to both inputs. Positions whose
-        upstream gradient is 0 (left out of the loss by a mask, e.g. ``kl[mask]``)
-        get gradient exactly 0, even where their KL is ``inf``. A position whose
-        KL is ``inf`` *and* is used in the loss has no finite gradient.
+        Shape ``p_logits.shape[:-1]``, each value ``>= 0`` (rounding below 0 is
+        clamped); float32, or float64 if either input is float64; differentiable
+        with respect to both inputs. Positions whose upstream gradient is 0 (left
+        out of the loss by a mask, e.g. ``kl[mask]``) get gradient exactly 0, even
+        where their KL is ``inf``. A position whose KL is ``inf`` *and* is used in
+        the loss has no finite gradient.
 
     Raises
     ------
