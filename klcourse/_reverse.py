@@ -24,6 +24,8 @@ _Z_BREAKS = np.arange(-12.0, 12.5, 1.0)
 _COMPONENT_BREAKS = np.array(
     [-16.0, -8.0, -4.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
 )
+#: q narrower than this times every component is treated as a point (error ~ 1e-16).
+_POINT = 1e-8
 #: Error allowed in E_q[r(u)] and its gradient: absolute, and relative to E_q|.|.
 _ATOL, _RTOL = 1e-12, 1e-13
 
@@ -49,7 +51,7 @@ class Standardised:
 
     def to_theta(self, mu, sigma):
         with np.errstate(over="ignore"):
-            return np.array([(mu - self.shift) / self.scale, np.log(sigma / self.scale)])
+            return np.array([(mu - self.shift) / self.scale, np.log(sigma) - np.log(self.scale)])
 
     def from_theta(self, theta):
         return float(self.shift + self.scale * theta[0]), float(self.scale * np.exp(theta[1]))
@@ -57,8 +59,8 @@ class Standardised:
     def objective(self, theta):
         """KL(q||p) and its gradient in theta."""
         mu, log_sigma = theta
-        sigma = np.exp(log_sigma)
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore"):  # sigma = inf: the KL is inf, below
+            sigma = np.exp(log_sigma)
             quadratic = 0.5 * (mu * mu + sigma * sigma)
         if not np.isfinite(quadratic):
             return float("inf"), np.zeros(2)
@@ -72,30 +74,17 @@ class Standardised:
 
     def _remainder(self, mu, sigma):
         """E_q[r(u)], E_q[r'(u)] and E_q[z r'(u)] with u = mu + sigma z, z ~ N(0, 1)."""
+        if sigma < _POINT * self.s.min():
+            # q is a point on the scale of every component: E_q[f] = f(mu) + O(sigma² f''),
+            # and E_q[z r'] = sigma E_q[r''] enters the gradient only as sigma² r''.
+            r, dr, _, _ = self._terms(np.array([mu]), mu)
+            return np.array([r[0], dr[0], 0.0])
         with np.errstate(over="ignore"):
             inside = np.clip((self.features - mu) / sigma, _Z_BREAKS[0], _Z_BREAKS[-1])
         breaks = np.unique(np.concatenate([_Z_BREAKS, inside]))
 
         def integrands(z):
-            u = mu + sigma * z
-            zi = (u[:, None] - self.m) / self.s
-            d = self.a - 0.5 * zi**2 + 0.5 * u[:, None] ** 2
-            top = np.maximum(d.max(axis=1), 0.0)
-            e = np.exp(d - top[:, None])
-            total = np.exp(-top) + e.sum(axis=1)
-            r = top + np.log(total)
-            resp = e / total[:, None]
-            slope = u[:, None] - zi / self.s  # d_i'(u)
-            dr = (resp * slope).sum(axis=1)  # r'(u)
-            # Rounding: d is a difference of terms of size u²/2 and zi²/2, and the
-            # rounding of u (about eps |u|) is amplified by 1 / s_i in zi and by 1 / s_i²
-            # in d_i'(u).
-            scale = (abs(mu) + np.abs(u))[:, None]
-            r_noise = EPS * (
-                0.5 * u**2
-                + (resp * (0.5 * zi**2 + np.abs(self.a) + np.abs(zi) * scale / self.s)).sum(axis=1)
-            )
-            dr_noise = EPS * (resp * (np.abs(slope) + scale + scale / self.s**2)).sum(axis=1)
+            r, dr, r_noise, dr_noise = self._terms(mu + sigma * z, mu)
             density = np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
             values = np.stack([density * r, density * dr, density * z * dr])
             noise = np.stack(
@@ -104,6 +93,28 @@ class Standardised:
             return values, noise
 
         return quadrature.integrate(integrands, breaks, atol=_ATOL, rtol=_RTOL)
+
+    def _terms(self, u, mu):
+        """r(u), r'(u) and bounds on their rounding errors, at the points u."""
+        zi = (u[:, None] - self.m) / self.s
+        d = self.a - 0.5 * zi**2 + 0.5 * u[:, None] ** 2
+        top = np.maximum(d.max(axis=1), 0.0)
+        e = np.exp(d - top[:, None])
+        total = np.exp(-top) + e.sum(axis=1)
+        r = top + np.log(total)
+        resp = e / total[:, None]
+        slope = u[:, None] - zi / self.s  # d_i'(u)
+        dr = (resp * slope).sum(axis=1)  # r'(u)
+        # Rounding: d is a difference of terms of size u²/2 and zi²/2, and the
+        # rounding of u (about eps |u|) is amplified by 1 / s_i in zi and by 1 / s_i²
+        # in d_i'(u).
+        scale = (abs(mu) + np.abs(u))[:, None]
+        r_noise = EPS * (
+            0.5 * u**2
+            + (resp * (0.5 * zi**2 + np.abs(self.a) + np.abs(zi) * scale / self.s)).sum(axis=1)
+        )
+        dr_noise = EPS * (resp * (np.abs(slope) + scale + scale / self.s**2)).sum(axis=1)
+        return r, dr, r_noise, dr_noise
 
 
 def _features(a, m, s):
@@ -132,7 +143,11 @@ def _features(a, m, s):
 
 
 def _real_roots(a, b, c):
-    """Real roots of a x² + b x + c, computed without cancellation."""
+    """Real roots of a x² + b x + c, computed without cancellation or overflow."""
+    k = max(abs(a), abs(b), abs(c))
+    if k == 0.0:
+        return []
+    a, b, c = a / k, b / k, c / k
     if a == 0.0:
         return [-c / b] if b != 0.0 else []
     disc = b * b - 4.0 * a * c

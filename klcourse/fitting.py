@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import logsumexp
 
-from klcourse._checks import as_distribution, finite, positive, real_array
+from klcourse._checks import as_distribution, finite, positive, real_array, shorten
 from klcourse._reverse import Standardised, local_minimum
 
 
@@ -32,7 +32,18 @@ def _mixture(weights: ArrayLike, means: ArrayLike, stds: ArrayLike):
             "weights, means and stds must be 1-D and of one length, got shapes "
             f"{w.shape}, {m.shape} and {s.shape}"
         )
+    if s.max() > _STD_RANGE * s.min():
+        raise ValueError(
+            f"stds must lie within a factor {_STD_RANGE:.0e} of each other (a narrower "
+            "component is not resolved in the units of the widest), got "
+            f"{s.min():.3g} and {s.max():.3g}"
+        )
     return w, m, s
+
+
+#: Largest ratio of two component widths: the reverse objective works in units of the
+#: widest, where a narrower one must stay resolved at double precision.
+_STD_RANGE = 1e8
 
 
 def mixture_logpdf(
@@ -40,7 +51,9 @@ def mixture_logpdf(
 ) -> np.ndarray:
     r"""Log-density of a 1-D Gaussian mixture, :math:`\log\sum_i w_i\mathcal N(x;\mu_i,\sigma_i^2)`.
 
-    Computed with ``logsumexp``, so it stays finite far in the tails.
+    Computed with ``logsumexp``, so it stays finite far in the tails. ``x`` is any
+    array of reals (``-inf`` at ``x = +-inf``; NaN is a ``ValueError``); the mixture is
+    as for :func:`fit_gaussian_to_mixture`. Returns an array of the shape of ``x``.
 
     Examples
     --------
@@ -48,7 +61,10 @@ def mixture_logpdf(
     -0.918939
     """
     w, m, s = _mixture(weights, means, stds)
-    return _logpdf(np.asarray(x, dtype=float), w, m, s)
+    x, _ = real_array(x, "x")
+    if np.isnan(x).any():
+        raise ValueError(f"x holds NaN: {shorten(x)}")
+    return _logpdf(x, w, m, s)
 
 
 def _logpdf(x, w, m, s):
@@ -102,7 +118,9 @@ def fit_gaussian_to_mixture(
     Parameters
     ----------
     weights, means, stds : array_like
-        The mixture :math:`p(x) = \sum_i w_i\,\mathcal N(x;\mu_i,\sigma_i^2)`; weights sum to 1.
+        The mixture :math:`p(x) = \sum_i w_i\,\mathcal N(x;\mu_i,\sigma_i^2)`: 1-D, of one
+        length; weights a distribution, means finite, stds finite, > 0 and within a
+        factor 1e8 of each other.
     direction : str
         ``"forward"`` minimises :math:`D_{KL}(p\,\|\,q)` (closed form: moment matching,
         :math:`\mu = \sum_i w_i\mu_i`, :math:`\sigma^2 = \sum_i w_i(\sigma_i^2 + (\mu_i - \mu)^2)`);

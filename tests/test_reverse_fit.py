@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from klcourse import fit_gaussian_to_mixture
+from klcourse import fit_gaussian_to_mixture, gaussian_kl
 from klcourse._reverse import Standardised, _real_roots
-from klcourse.fitting import _mixture, reverse_kl_to_mixture
+from klcourse.fitting import _mixture, mixture_logpdf, reverse_kl_to_mixture
 
 DPS = 20
 SPREAD = (-64, -32, -16, -8, -4, -2, -1, -0.5, 0, 0.5, 1, 2, 4, 8, 16, 32, 64)
@@ -229,3 +229,52 @@ def test_reverse_fit_from_any_start_is_a_quiet_local_minimum(mixture, mu, log_si
     for dmu, dlog in [(1e-3, 0), (-1e-3, 0), (0, 1e-3), (0, -1e-3)]:
         other = reverse_kl_to_mixture(fit_mu + dmu * fit_sigma, fit_sigma * np.exp(dlog), *mixture)
         assert other >= best - 1e-12 * max(1.0, best)
+
+
+def test_extreme_widths_are_a_clear_error_and_a_point_like_q_is_finite():
+    with pytest.raises(ValueError, match=r"^stds must lie within a factor 1e\+08 of each other"):
+        reverse_kl_to_mixture(0.0, 1.0, [0.5, 0.5], [0.0, 1.0], [1e-9, 1.0])
+    # q far narrower than every component: KL = -H(q) - log p(mu), without warnings
+    value = quietly(reverse_kl_to_mixture, 0.3, 1e-300, [1.0], [0.0], [1e200])
+    assert value == pytest.approx(gaussian_kl(0.3, 1e-300, 0.0, 1e200), rel=1e-14)
+    # continuous where the point limit takes over (sigma = 1e-8 of the narrowest std)
+    w, m, s = [0.5, 0.5], [0.0, 1.0], [0.1, 1.0]
+    below, above = (reverse_kl_to_mixture(0.2, f * 1e-9, w, m, s) for f in (0.999, 1.001))
+    assert below - above == pytest.approx(np.log(1.001 / 0.999), rel=1e-6)
+
+
+def test_mixture_logpdf_contract():
+    out = mixture_logpdf([0.0, np.inf, -np.inf], [1.0], [0.0], [1.0])
+    assert out.shape == (3,) and out[0] == pytest.approx(-0.5 * np.log(2 * np.pi))
+    assert out[1] == out[2] == -np.inf
+    with pytest.raises(ValueError, match=r"^x holds NaN"):
+        mixture_logpdf([np.nan], [1.0], [0.0], [1.0])
+    with pytest.raises(TypeError, match=r"^x must be real numbers"):
+        mixture_logpdf("0", [1.0], [0.0], [1.0])
+    grid = mixture_logpdf(np.zeros((2, 3)), [0.5, 0.5], [0.0, 1.0], [1.0, 2.0])
+    assert grid.shape == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: reverse_kl_to_mixture(np.nan, 1.0, [1.0], [0.0], [1.0]), "mu must be finite"),
+        (lambda: reverse_kl_to_mixture(0.0, 0.0, [1.0], [0.0], [1.0]), "sigma must be finite"),
+        (lambda: fit_gaussian_to_mixture([1.0], [0.0], [1.0], "reverse", init="a"), "init must"),
+        (
+            lambda: fit_gaussian_to_mixture([1.0], [0.0], [1.0], "reverse", init=(np.inf, 1.0)),
+            "init mu must be finite",
+        ),
+        (
+            lambda: fit_gaussian_to_mixture([1.0], [0.0], [1.0], "reverse", init=(0.0, -1.0)),
+            "init sigma must be finite and > 0",
+        ),
+        (
+            lambda: fit_gaussian_to_mixture([1.0], [0.0], [1e-10], "reverse", init=(1e300, 1.0)),
+            "init must be within the float range in units of the widest std",
+        ),
+    ],
+)
+def test_reverse_arguments_are_named(call, message):
+    with pytest.raises((TypeError, ValueError), match="^" + message):
+        call()
