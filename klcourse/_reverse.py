@@ -210,7 +210,7 @@ def _polish(problem, theta):
         theta, value, grad = candidate, new_value, new_grad
         hess = _hessian(problem, theta)
     if np.max(np.abs(grad)) >= 1e-7 or np.any(np.linalg.eigvalsh(hess) <= 0):
-        raise RuntimeError(  # pragma: no cover - a failure of the search, never seen in tests
+        raise RuntimeError(  # a failure of the search (never seen on a mixture in the tests)
             f"the reverse fit did not reach a local minimum (gradient {grad}, Hessian {hess})"
         )
     return theta

@@ -151,3 +151,14 @@ def test_numpy_inputs_do_not_need_torch(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     out = estimate_kl([0.0, -1.0], [-1.0, 0.0], "k2")
     assert isinstance(out, np.ndarray) and out.tolist() == [0.5, 0.5]
+
+
+def test_gradients_flow_through_a_tensor_argument():
+    log_q = torch.tensor([-0.5, -1.5], dtype=torch.float64, requires_grad=True)
+    estimate_kl([-1.0, -1.0], log_q, "k3").sum().backward()
+    # d/dlog_q (e^{lq - lp} - 1 - (lq - lp)) = e^{lq - lp} - 1
+    expected = np.exp(np.array([-0.5, -1.5]) + 1.0) - 1.0
+    np.testing.assert_allclose(log_q.grad.numpy(), expected, rtol=1e-14)
+    log_p = torch.tensor([-1.0], dtype=torch.float64, requires_grad=True)
+    estimate_kl(log_p, [-2.0], "k1").sum().backward()
+    assert log_p.grad.tolist() == [1.0]

@@ -140,3 +140,10 @@ def test_check_and_hint_print(capsys):
         "Correct!\nNot yet: your value is too large.\nthink of a coin\n"
     )
     assert q.unit == "nats" and Question(lambda: 1.0, hint="").unit == ""
+
+
+def test_entries_off_are_counted_with_the_questions_own_tolerances():
+    rel = Question(lambda: [100.0, 100.0], hint="", rtol=0.1, atol=0.0)
+    assert rel.diagnose([105.0, 200.0]) == "Not yet: 1 of 2 entries are off."
+    ab = Question(lambda: [0.0, 1.0], hint="", rtol=0.0, atol=0.5)
+    assert ab.diagnose([0.4, 5.0]) == "Not yet: 1 of 2 entries are off."

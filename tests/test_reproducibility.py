@@ -209,3 +209,8 @@ def test_show_messages_and_defaults():
         show(0.1, 4)
     with pytest.raises(ValueError, match=r"^floor must be a positive number, got 0$"):
         show(0.1, floor=0)
+
+
+def test_show_trims_the_exponent_of_a_large_floor():
+    assert show(1.0, floor=1e5) == "< 1e+5"
+    assert show(1e-3, floor=1e-2) == "< 1e-2"

@@ -278,3 +278,48 @@ def test_mixture_logpdf_contract():
 def test_reverse_arguments_are_named(call, message):
     with pytest.raises((TypeError, ValueError), match="^" + message):
         call()
+
+
+class _Quadratic:
+    """A stand-in problem: f = 0.5 theta' A theta + b' theta, gradient A theta + b."""
+
+    def __init__(self, a, b):
+        self.a, self.b = np.asarray(a, float), np.asarray(b, float)
+
+    def objective(self, theta):
+        return 0.5 * theta @ self.a @ theta + self.b @ theta, self.a @ theta + self.b
+
+
+def test_hessian_by_differences_of_the_gradient():
+    from klcourse._reverse import _hessian
+
+    a = np.array([[2.0, 0.5], [0.5, 3.0]])
+    np.testing.assert_allclose(_hessian(_Quadratic(a, [1.0, -1.0]), np.array([0.3, 0.7])), a)
+    skew = _Quadratic([[2.0, 1.0], [0.0, 3.0]], [0.0, 0.0])  # gradient of a non-symmetric form
+    np.testing.assert_allclose(_hessian(skew, np.zeros(2)), [[2.0, 0.5], [0.5, 3.0]])
+
+
+def test_polish_takes_newton_steps_and_refuses_a_saddle():
+    from klcourse._reverse import _polish
+
+    a, b = np.array([[2.0, 0.5], [0.5, 3.0]]), np.array([1.0, -1.0])
+    exact = -np.linalg.solve(a, b)
+    np.testing.assert_allclose(_polish(_Quadratic(a, b), exact + 0.1), exact, atol=1e-12)
+    with pytest.raises(RuntimeError, match=r"^the reverse fit did not reach a local minimum"):
+        _polish(_Quadratic([[1.0, 0.0], [0.0, -1.0]], [0.0, 0.0]), np.array([0.1, 0.1]))
+    with pytest.raises(RuntimeError, match="did not reach a local minimum"):
+        _polish(_Quadratic([[1.0, 0.0], [0.0, -1.0]], [0.0, 0.0]), np.zeros(2))  # saddle
+
+
+def test_polish_keeps_its_point_when_the_newton_step_goes_uphill():
+    from klcourse._reverse import _polish
+
+    class Bowl:  # f = sqrt(1 + |theta|²): Newton overshoots from far out
+        def objective(self, theta):
+            r = np.sqrt(1 + theta @ theta)
+            return r, theta / r
+
+    start = np.array([2e-4, -1e-4])  # near the minimum: Newton converges
+    np.testing.assert_allclose(_polish(Bowl(), start), [0.0, 0.0], atol=1e-9)
+    with pytest.raises(RuntimeError):  # far out: the step is refused, the gradient stays
+        _polish(Bowl(), np.array([3.0, 0.0]))
