@@ -1,0 +1,15 @@
+"""The shared matplotlib style: use_style applies every setting of klcourse.plotting."""
+
+import matplotlib as mpl
+
+from klcourse import plotting
+
+
+def test_use_style_applies_the_whole_style():
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        plotting.use_style()
+        for key, value in plotting._STYLE.items():
+            assert mpl.rcParams[key] == value, key
+        assert mpl.rcParams["axes.spines.top"] is False
+        assert mpl.rcParams["image.cmap"] == "viridis"
