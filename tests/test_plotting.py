@@ -10,6 +10,9 @@ def test_use_style_applies_the_whole_style():
         mpl.rcdefaults()
         plotting.use_style()
         for key, value in plotting._STYLE.items():
-            assert mpl.rcParams[key] == value, key
+            got = mpl.rcParams[key]
+            assert (list(got) if isinstance(value, tuple) else got) == (
+                list(value) if isinstance(value, tuple) else value
+            ), key
         assert mpl.rcParams["axes.spines.top"] is False
         assert mpl.rcParams["image.cmap"] == "viridis"
