@@ -27,7 +27,7 @@ _COMPONENT_BREAKS = np.array(
 #: q narrower than this times every component is treated as a point (error ~ 1e-16).
 _POINT = 1e-8
 #: Error allowed in E_q[r(u)] and its gradient: absolute, and relative to E_q|.|.
-_ATOL, _RTOL = 1e-12, 1e-13
+_ATOL, _RTOL = 1e-12, 1e-15
 
 
 class Standardised:
@@ -205,7 +205,8 @@ def _polish(problem, theta):
             break
         candidate = theta - np.linalg.solve(hess, grad)
         new_value, new_grad = problem.objective(candidate)
-        if not new_value <= value + 1e-12 * max(1.0, abs(value)):
+        better = new_value < value or np.max(np.abs(new_grad)) < np.max(np.abs(grad))
+        if not better:  # neither lower nor flatter (the value alone can be noise-limited)
             break  # the quadratic model is not trusted here: keep the current point
         theta, value, grad = candidate, new_value, new_grad
         hess = _hessian(problem, theta)
