@@ -53,7 +53,7 @@ def mixture_logpdf(
 
     Computed with ``logsumexp``, so it stays finite far in the tails. ``x`` is any
     array of reals (``-inf`` at ``x = +-inf``; NaN is a ``ValueError``); the mixture is
-    as for :func:`fit_gaussian_to_mixture`. Returns an array of the shape of ``x``.
+    as for :func:`klcourse.fit_gaussian_to_mixture`. Returns an array of the shape of ``x``.
 
     Examples
     --------
@@ -90,7 +90,7 @@ def reverse_kl_to_mixture(
     mu, sigma : float
         Mean (finite) and standard deviation (finite, > 0) of q.
     weights, means, stds : array_like
-        The mixture, as for :func:`fit_gaussian_to_mixture`.
+        The mixture, as for :func:`klcourse.fit_gaussian_to_mixture`.
 
     Examples
     --------
