@@ -63,14 +63,11 @@ def real_array(x: ArrayLike, name: str) -> tuple[np.ndarray, float]:
         return got
     try:
         raw = np.asarray(x)
-    except (TypeError, ValueError) as exc:  # ragged lists and the like
-        raise TypeError(f"{name} must be an array of real numbers, got {shorten(x)}") from exc
+    except (TypeError, ValueError, RuntimeError) as exc:  # ragged, or tensors requiring grad
+        raw = _from_nested(x, name, exc)
     kind = raw.dtype.kind
-    if kind == "O" and raw.size:
-        try:  # lists mixing Python numbers and 0-d tensors or NumPy scalars
-            raw = np.asarray([_scalar(v, name) for v in raw.ravel()]).reshape(raw.shape)
-        except TypeError:
-            raise TypeError(f"{name} must be real numbers, got {shorten(x)}") from None
+    if kind == "O" and raw.size:  # lists mixing numbers with objects NumPy cannot read
+        raw = _from_nested(x, name, None)
         kind = raw.dtype.kind
     if kind not in "iuf" and not (kind == "O" and raw.size == 0):
         what = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "bytes"}
@@ -79,6 +76,26 @@ def real_array(x: ArrayLike, name: str) -> tuple[np.ndarray, float]:
         )
     eps = float(np.finfo(raw.dtype).eps) if kind == "f" else 0.0
     return raw.astype(np.float64), eps
+
+
+def _from_nested(x: object, name: str, cause: Exception | None) -> np.ndarray:
+    """A (nested) list or tuple read element by element: numbers and one-element tensors."""
+
+    def plain(v):
+        return [plain(e) for e in v] if isinstance(v, (list, tuple)) else _scalar(v, name)
+
+    if isinstance(x, np.ndarray):  # an object array: its elements, as nested lists
+        x = x.tolist()
+    if not isinstance(x, (list, tuple)):
+        raise TypeError(f"{name} must be an array of real numbers, got {shorten(x)}") from cause
+    try:
+        values = plain(x)
+    except TypeError:
+        raise TypeError(f"{name} must be real numbers, got {shorten(x)}") from None
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except ValueError as exc:  # ragged
+        raise TypeError(f"{name} must be an array of real numbers, got {shorten(x)}") from exc
 
 
 def _holds_bool(x: object) -> bool:

@@ -14,7 +14,6 @@ import torch
 
 from klcourse import _checks as c
 
-RAGGED = "w must be an array of real numbers, got "
 F64 = float(np.finfo(float).eps)
 
 
@@ -41,8 +40,8 @@ def test_shorten_keeps_short_reprs_and_cuts_long_ones():
         ([True, 1.0], "w must be real numbers, got [True, 1.0]"),
         ([object()], None),
         (
-            [torch.tensor([1.0, 2.0]), 1.0],
-            "w must be an array of real numbers, got [tensor([1., 2.]), 1.0]",
+            [torch.tensor([1.0, 2.0]), 1.0],  # a two-element tensor is not one number
+            "w must be real numbers, got [tensor([1., 2.]), 1.0]",
         ),
         ([[False, 0.5], [0.5, 0.5]], "w must be real numbers, got [[False, 0.5], [0.5, 0.5]]"),
         ((0.5, True), "w must be real numbers, got (0.5, True)"),
@@ -83,6 +82,22 @@ def test_real_array_reads_values_and_epsilon(x, values, eps):
     arr, got = c.real_array(x, "w")
     assert arr.dtype == np.float64 and arr.ravel().tolist() == values
     assert got == eps
+
+
+def test_lists_holding_tensors_that_require_grad_are_read_for_their_values():
+    t = torch.tensor(0.5, requires_grad=True)
+    arr, eps = c.real_array([t, 1.0], "w")
+    assert arr.tolist() == [0.5, 1.0] and eps == F64
+    arr, _ = c.real_array([[t, torch.tensor([2.0], requires_grad=True)], [3, 4]], "w")
+    assert arr.tolist() == [[0.5, 2.0], [3.0, 4.0]]
+    objects = np.empty(2, dtype=object)
+    objects[0], objects[1] = 1.0, t
+    arr, _ = c.real_array(objects, "w")
+    assert arr.tolist() == [1.0, 0.5]
+    with pytest.raises(TypeError, match=r"^w must be an array of real numbers"):
+        c.real_array([[t], [t, t]], "w")  # ragged
+    with pytest.raises(TypeError, match=r"^w must be real numbers"):
+        c.real_array([t, "a"], "w")
 
 
 def test_real_array_keeps_the_shape_of_object_arrays():
