@@ -31,31 +31,26 @@ def _check_rows(x: torch.Tensor, name: str, rows: torch.Tensor) -> None:
         )
 
 
-def _log_softmax(x: torch.Tensor, dtype: torch.dtype, careful: bool) -> torch.Tensor:
-    """log softmax over the last axis; carefully, a row masked entirely stays all -inf."""
+def _log_softmax(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """log softmax over the last axis; a row masked entirely stays all -inf (not NaN)."""
     x = x.to(dtype)
-    if not careful:
-        return torch.log_softmax(x, dim=-1)
     dead = torch.isneginf(x).all(-1, keepdim=True)
     out = torch.log_softmax(torch.where(dead, torch.zeros((), dtype=dtype), x), dim=-1)
     return torch.where(dead, torch.full((), float("-inf"), dtype=dtype), out)
 
 
-def _chunk_parts(a: torch.Tensor, b: torch.Tensor, dtype: torch.dtype, careful: bool = False):
+def _chunk_parts(a: torch.Tensor, b: torch.Tensor, dtype: torch.dtype):
     """For rows of logits a, b: log softmax(b), p = softmax(a), and the masked log-ratio.
 
+    The careful path, for the few rows whose fast KL (:func:`_fast_rows`) is NaN or inf.
     Computed in ``dtype`` (float32 or wider). The log-ratio log p - log q is set to 0
     where p = 0 (masked in p: contributes nothing whatever q is); where p > 0 and q is
-    masked it is +inf, so the KL ``(p * diff).sum(-1)`` is exactly inf there.
-
-    The fast pass (``careful=False``) gives NaN for a row masked entirely and for a row
-    holding a NaN or +inf logit (log_softmax spreads them over the row), and a correct
-    value for every other row. Only rows whose KL comes out non-finite are computed
-    again with ``careful=True``, where a row masked entirely in p has p = 0 (KL 0) and
-    one masked entirely in q has log q = -inf (KL inf where p has mass).
+    masked it is +inf, so the KL ``(p * diff).sum(-1)`` is exactly inf there. A row
+    masked entirely in p has p = 0 (KL 0); one masked entirely in q has log q = -inf
+    (KL inf where p has mass).
     """
-    log_p = _log_softmax(a, dtype, careful)
-    log_q = _log_softmax(b, dtype, careful)
+    log_p = _log_softmax(a, dtype)
+    log_q = _log_softmax(b, dtype)
     p = log_p.exp()
     diff = torch.where(p > 0, log_p - log_q, torch.zeros((), dtype=dtype))
     return log_q, p, diff
@@ -65,7 +60,7 @@ def _careful_rows(a, b, dtype, rows, offset):
     """The parts for the rows ``rows`` of a chunk, after rejecting NaN and +inf logits."""
     _check_rows(a[rows], "p_logits", rows + offset)
     _check_rows(b[rows], "q_logits", rows + offset)
-    return _chunk_parts(a[rows], b[rows], dtype, careful=True)
+    return _chunk_parts(a[rows], b[rows], dtype)
 
 
 def _fast_rows(a, b, dtype):
@@ -154,16 +149,18 @@ def _fast_grads(g, a, b, lse_a, lse_b, kl, grad_a, grad_b, sl):
     """
     p = torch.exp(a - lse_a)
     if grad_b is not None:
-        out = grad_b[sl] if grad_b.dtype == a.dtype else torch.empty_like(a)
+        same = grad_b.dtype == a.dtype  # else compute in float32 and convert once
+        out = grad_b[sl] if same else torch.empty_like(a)
         torch.sub(b, lse_b, out=out).exp_().sub_(p).mul_(g)
-        if out is not grad_b[sl]:
+        if not same:
             grad_b[sl] = out
     if grad_a is not None:
-        out = grad_a[sl] if grad_a.dtype == a.dtype else torch.empty_like(a)
+        same = grad_a.dtype == a.dtype
+        out = grad_a[sl] if same else torch.empty_like(a)
         torch.sub(a, b, out=out).sub_(lse_a - lse_b + kl).mul_(p).nan_to_num_(
             nan=0.0, posinf=float("inf"), neginf=float("-inf")
         ).mul_(g)
-        if out is not grad_a[sl]:
+        if not same:
             grad_a[sl] = out
 
 
