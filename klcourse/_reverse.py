@@ -1,12 +1,15 @@
 """The reverse objective KL(q‖p) for a Gaussian q and a 1-D Gaussian mixture p.
 
 Used by :mod:`klcourse.fitting`. E_q[log p(x)] is split into a closed-form part and a
-remainder: with j the widest component, log p(x) = log w_j N(x; mu_j, sigma_j²) + r(x),
-the first term's expectation under q is a quadratic in (mu, sigma), and r(x) =
-log(1 + sum_i w_i N_i(x) / (w_j N_j(x))) >= 0 grows at most linearly in the tails. r is
-integrated against q by adaptive Gauss–Kronrod quadrature started from panels that
-resolve every component at its own width and every switch of log p from one
-component to another; the tests compare the result with mpmath.
+remainder: for a reference component j, log p(x) = log w_j N(x; mu_j, sigma_j²) + r(x)
+with r(x) = log(1 + sum_i w_i N_i(x) / (w_j N_j(x))) >= 0. The first term's expectation
+under q is a quadratic in (mu, sigma); r is integrated against q by adaptive
+Gauss–Kronrod quadrature started from panels that resolve every component at its own
+width and every switch of log p from one component to another. The reference is the
+component with the largest E_q[log w_j N_j], chosen afresh for each q: then the
+closed-form part is as close as any to E_q[log p], and little cancels between the two
+parts (a fixed reference far from q would cancel digits like mu²/2). The tests compare
+the result with mpmath.
 """
 
 from __future__ import annotations
@@ -28,26 +31,28 @@ _COMPONENT_BREAKS = np.array(
 _POINT = 1e-8
 #: Error allowed in E_q[r(u)] and its gradient: absolute, and relative to E_q|.|.
 _ATOL, _RTOL = 1e-12, 1e-15
+#: |z| beyond which a component's log-term is -inf to double precision (z² < 1e300).
+_Z_MAX = 1e150
 
 
 class Standardised:
-    """The reverse objective in units of the widest component j: u = (x - m_j) / s_j.
+    """The reverse objective in units of the widest component: u = (x - m_w) / s_w.
 
-    KL is unchanged by an affine map applied to both q and p, and in these units the
-    closed-form part is exactly -1/2 - log sigma_u - log w_j + (mu_u² + sigma_u²) / 2.
-    The search runs over theta = (mu_u, log sigma_u).
+    KL is unchanged by an affine map applied to both q and p. Components of weight 0
+    are dropped. The search runs over theta = (mu_u, log sigma_u).
     """
 
     def __init__(self, w, m, s):
-        j = int(np.argmax(s))
-        self.shift, self.scale = m[j], s[j]
-        self.log_wj = np.log(w[j])
-        others = np.arange(len(w)) != j
-        self.a = np.log(w[others]) - np.log(w[j]) - np.log(s[others] / s[j])
-        self.m = (m[others] - m[j]) / s[j]
-        self.s = s[others] / s[j]
-        self.narrowest = float(np.min(s) / s[j])
-        self.features = _features(self.a, self.m, self.s)
+        keep = w > 0
+        w, m, s = w[keep], m[keep], s[keep]
+        widest = int(np.argmax(s))
+        self.shift, self.scale = m[widest], s[widest]
+        self.m = (m - m[widest]) / s[widest]
+        self.s = s / s[widest]
+        self.c = 1.0 / self.s**2
+        self.log_ws = np.log(w) - np.log(self.s)  # log w_i - log s_i, in these units
+        self.narrowest = float(self.s.min())
+        self.features = _features(self.log_ws, self.m, self.s)
 
     def to_theta(self, mu, sigma):
         with np.errstate(over="ignore"):
@@ -56,35 +61,46 @@ class Standardised:
     def from_theta(self, theta):
         return float(self.shift + self.scale * theta[0]), float(self.scale * np.exp(theta[1]))
 
+    def heads(self, mu, log_sigma):
+        """-1/2 - log sigma - E_q[log w_i N_i] + log sqrt(2 pi), for every component i."""
+        with np.errstate(over="ignore"):
+            sigma = np.exp(log_sigma)
+            return (
+                -0.5 - log_sigma - self.log_ws + 0.5 * self.c * ((mu - self.m) ** 2 + sigma * sigma)
+            )
+
     def objective(self, theta):
         """KL(q||p) and its gradient in theta."""
         mu, log_sigma = theta
-        with np.errstate(over="ignore"):  # sigma = inf: the KL is inf, below
+        with np.errstate(over="ignore"):
             sigma = np.exp(log_sigma)
-            quadratic = 0.5 * (mu * mu + sigma * sigma)
-        if not np.isfinite(quadratic):
+        if not np.isfinite(sigma):
             return float("inf"), np.zeros(2)
-        head = -0.5 - log_sigma - self.log_wj + quadratic
-        grad = np.array([mu, -1.0 + sigma * sigma])
-        if self.m.size:
-            r, dr_mu, dr_z = self._remainder(mu, sigma)
+        heads = self.heads(mu, log_sigma)
+        j = int(np.argmin(heads))  # the reference: the largest E_q[log w_j N_j]
+        if not np.isfinite(heads[j]):
+            return float("inf"), np.zeros(2)
+        head = heads[j]
+        grad = np.array([self.c[j] * (mu - self.m[j]), -1.0 + self.c[j] * sigma * sigma])
+        if self.m.size > 1:
+            r, dr_mu, dr_z = self._remainder(mu, sigma, j)
             head -= r
             grad -= np.array([dr_mu, sigma * dr_z])
         return max(float(head), 0.0), grad
 
-    def _remainder(self, mu, sigma):
+    def _remainder(self, mu, sigma, j):
         """E_q[r(u)], E_q[r'(u)] and E_q[z r'(u)] with u = mu + sigma z, z ~ N(0, 1)."""
-        if sigma < _POINT * self.s.min():
+        if sigma < _POINT * self.narrowest:
             # q is a point on the scale of every component: E_q[f] = f(mu) + O(sigma² f''),
             # and E_q[z r'] = sigma E_q[r''] enters the gradient only as sigma² r''.
-            r, dr, _, _ = self._terms(np.array([mu]), mu)
+            r, dr, _, _ = self._terms(np.array([mu]), mu, j)
             return np.array([r[0], dr[0], 0.0])
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore"):  # a crossing far beyond q: clipped to its edge
             inside = np.clip((self.features - mu) / sigma, _Z_BREAKS[0], _Z_BREAKS[-1])
         breaks = np.unique(np.concatenate([_Z_BREAKS, inside]))
 
         def integrands(z):
-            r, dr, r_noise, dr_noise = self._terms(mu + sigma * z, mu)
+            r, dr, r_noise, dr_noise = self._terms(mu + sigma * z, mu, j)
             density = np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
             values = np.stack([density * r, density * dr, density * z * dr])
             noise = np.stack(
@@ -94,49 +110,69 @@ class Standardised:
 
         return quadrature.integrate(integrands, breaks, atol=_ATOL, rtol=_RTOL)
 
-    def _terms(self, u, mu):
-        """r(u), r'(u) and bounds on their rounding errors, at the points u."""
-        zi = (u[:, None] - self.m) / self.s
-        d = self.a - 0.5 * zi**2 + 0.5 * u[:, None] ** 2
+    def _terms(self, u, mu, j):
+        """r(u), r'(u) (reference j) and bounds on their rounding errors, at the points u."""
+        others = np.arange(self.m.size) != j
+        m, s, c = self.m[others], self.s[others], self.c[others]
+        a = self.log_ws[others] - self.log_ws[j]
+        zj = (u - self.m[j]) / self.s[j]
+        zi = np.clip((u[:, None] - m) / s, -_Z_MAX, _Z_MAX)
+        d = a - 0.5 * zi**2 + 0.5 * (zj**2)[:, None]  # log(w_i N_i / (w_j N_j))
         top = np.maximum(d.max(axis=1), 0.0)
         e = np.exp(d - top[:, None])
         total = np.exp(-top) + e.sum(axis=1)
         r = top + np.log(total)
         resp = e / total[:, None]
-        slope = u[:, None] - zi / self.s  # d_i'(u)
+        slope = (zj / self.s[j])[:, None] - zi / s  # d_i'(u)
         dr = (resp * slope).sum(axis=1)  # r'(u)
-        # Rounding: d is a difference of terms of size u²/2 and zi²/2, and the
-        # rounding of u (about eps |u|) is amplified by 1 / s_i in zi and by 1 / s_i²
-        # in d_i'(u).
-        scale = (abs(mu) + np.abs(u))[:, None]
-        r_noise = EPS * (
-            0.5 * u**2
-            + (resp * (0.5 * zi**2 + np.abs(self.a) + np.abs(zi) * scale / self.s)).sum(axis=1)
-        )
-        dr_noise = EPS * (resp * (np.abs(slope) + scale + scale / self.s**2)).sum(axis=1)
+        # Rounding: d is a difference of terms of size zj²/2 and zi²/2, and the
+        # rounding of u (about eps (|mu| + |u|)) is amplified by 1 / s in z and by
+        # 1 / s² in d_i'(u).
+        scale = abs(mu) + np.abs(u)
+        with np.errstate(over="ignore", invalid="ignore"):  # inf noise: any panel will do
+            each_r = 0.5 * zi**2 + np.abs(a) + np.abs(zi) * scale[:, None] / s
+            each_dr = np.abs(slope) + scale[:, None] * (self.c[j] + c)
+            r_noise = EPS * (
+                0.5 * zj**2
+                + np.abs(zj) * scale / self.s[j]
+                + np.where(resp > 0, resp * each_r, 0.0).sum(axis=1)
+            )
+            dr_noise = EPS * np.where(resp > 0, resp * each_dr, 0.0).sum(axis=1)
         return r, dr, r_noise, dr_noise
 
+    def closed_form_optimum(self, theta):
+        """The optimum of the reference's closed-form part: mu at its mean, sigma at
+        its width or below (where a start is so far out that nothing else counts)."""
+        heads = self.heads(theta[0], theta[1])
+        j = int(np.argmin(heads))
+        return np.array([self.m[j], min(theta[1], np.log(self.s[j]))])
 
-def _features(a, m, s):
+
+def _features(log_ws, m, s):
     """Points (in u) near which r changes quickly: panel breaks for the quadrature.
 
     Each component's centre and multiples of its width; and every point where two
-    of the log-terms d_i(u) = a_i - (u - m_i)² / (2 s_i²) + u² / 2 (d = 0 for the widest)
-    cross, with multiples of the width 1 / |d_i' - d_k'| of the switch from one to the
-    other there. (Beside a narrow component far out in a wide one's tail, r stays
-    large over hundreds of the narrow one's widths, so its centre alone is not enough.)
+    of the log-terms l_i(u) = log w_i - log s_i - (u - m_i)² / (2 s_i²) cross, with
+    multiples of the width 1 / |l_i' - l_k'| of the switch from one to the other
+    there. (Beside a narrow component far out in a wide one's tail, r stays large
+    over hundreds of the narrow one's widths, so its centre alone is not enough.)
     """
     c = 1.0 / s**2
-    # d_i(u) = alpha_i u² + beta_i u + gamma_i; the widest component contributes 0.
-    alpha = np.append(0.5 * (1.0 - c), 0.0)
-    beta = np.append(c * m, 0.0)
-    gamma = np.append(a - 0.5 * c * m**2, 0.0)
     points = [(m[:, None] + s[:, None] * _COMPONENT_BREAKS).ravel()]
-    for i in range(len(alpha)):
+    for i in range(len(m)):
         for k in range(i):
-            da, db, dc = alpha[i] - alpha[k], beta[i] - beta[k], gamma[i] - gamma[k]
-            for root in _real_roots(da, db, dc):
-                slope = abs(2.0 * da * root + db)
+            # l_i - l_k = 0 at u = m_k + L v, with L = max(|m_i - m_k|, 1), is
+            # (c_k - c_i)/2 v² + c_i (delta/L) v + dl/L² - c_i (delta/L)²/2 = 0:
+            # coefficients of the size of the c's, however far apart the means.
+            delta = m[i] - m[k]
+            big = max(abs(delta), 1.0)
+            ratio = delta / big
+            da, db = 0.5 * (c[k] - c[i]), c[i] * ratio
+            dc = (log_ws[i] - log_ws[k]) / big / big - 0.5 * c[i] * ratio**2
+            for v in _real_roots(da, db, dc):
+                with np.errstate(over="ignore"):  # far beyond any q: inf, clipped later
+                    root = m[k] + big * v
+                    slope = abs(big * (2.0 * da * v + db))
                 if slope > 0:
                     points.append(root + _COMPONENT_BREAKS / slope)
     return np.concatenate(points)
@@ -168,7 +204,7 @@ def local_minimum(problem, theta0):
 
     L-BFGS, restarted while it stalls. A start so far out that the objective exceeds
     1e8 nats (there it is its closed-form part, to rounding) is first moved to that
-    part's optimum: a Newton step in mu, and sigma down to the widest std. Then Newton steps
+    part's optimum: mu to the reference's mean, sigma down to its std. Then Newton steps
     with the Hessian from central differences of the analytic gradient polish the
     point, which is checked to be a minimum (positive-definite Hessian), not a saddle.
     """
@@ -179,8 +215,8 @@ def local_minimum(problem, theta0):
     bounds = [(-1e150, 1e150), (low, _LOG_SIGMA_MAX)]
     theta = np.array([theta0[0], np.clip(theta0[1], low, _LOG_SIGMA_MAX)])
     value, grad = problem.objective(theta)
-    if value > _FAR:  # lost in rounding: jump by the closed-form part's optimum
-        theta = np.array([theta[0] - grad[0], min(theta[1], 0.0)])
+    if value > _FAR:  # lost in rounding: jump to the closed-form part's optimum
+        theta = problem.closed_form_optimum(theta)
     for _ in range(10):
         result = minimize(
             problem.objective,
@@ -218,10 +254,13 @@ def _polish(problem, theta):
 
 
 def _hessian(problem, theta, h=1e-5):
+    """Central differences of the gradient, with steps h or, far from 0, 1024 ulps of
+    theta (at mu = 1e100 a step of 1e-5 would not move mu at all)."""
     cols = []
     for k in range(2):
         e = np.zeros(2)
-        e[k] = h
-        cols.append((problem.objective(theta + e)[1] - problem.objective(theta - e)[1]) / (2 * h))
+        e[k] = max(h, 1024 * EPS * abs(theta[k]))
+        up, down = problem.objective(theta + e)[1], problem.objective(theta - e)[1]
+        cols.append((up - down) / (2 * e[k]))
     hess = np.array(cols)
     return 0.5 * (hess + hess.T)

@@ -323,3 +323,177 @@ def test_polish_keeps_its_point_when_the_newton_step_goes_uphill():
     np.testing.assert_allclose(_polish(Bowl(), start), [0.0, 0.0], atol=1e-9)
     with pytest.raises(RuntimeError):  # far out: the step is refused, the gradient stays
         _polish(Bowl(), np.array([3.0, 0.0]))
+
+
+@pytest.mark.parametrize("far", [40.0, 1e3, 1e6, 1e100, -1e300])
+@pytest.mark.parametrize(("mu", "sigma"), [(0.0, 0.5), (0.3, 0.1), (-1.0, 2.0)])
+def test_q_at_a_component_far_from_the_widest(far, mu, sigma):
+    """Components 40 or more widths apart do not overlap to double precision: at the
+    second, KL(q‖p) = KL(q‖N_2) - log w_2 (closed form). A fixed reference at the
+    widest component lost mu²/2 * eps here (3e-5 nats at 1e6, everything at 1e100)."""
+    w, m, s = [0.3, 0.7], [0.0, far], [1.0, 0.5]
+    value = quietly(reverse_kl_to_mixture, far + mu * 0.5, sigma * 0.5, w, m, s)
+    exact = gaussian_kl(far + mu * 0.5, sigma * 0.5, far, 0.5) - np.log(0.7)
+    assert value == pytest.approx(exact, rel=1e-13, abs=0)
+    back = quietly(reverse_kl_to_mixture, mu, sigma, w, m, s)  # at the widest: N_1
+    assert back == pytest.approx(gaussian_kl(mu, sigma, 0.0, 1.0) - np.log(0.3), rel=1e-13)
+
+
+def test_reverse_fit_at_a_far_component():
+    w, m, s = [0.5, 0.5], [0.0, 1e100], [1.0, 2.0]
+    mu, sigma = quietly(fit_gaussian_to_mixture, w, m, s, "reverse", init=(1e100, 1.0))
+    assert mu == 1e100 and sigma == pytest.approx(2.0, rel=1e-9)
+    mu, sigma = quietly(fit_gaussian_to_mixture, w, m, s, "reverse", init=(3.0, 0.1))
+    assert mu == pytest.approx(0.0, abs=1e-9) and sigma == pytest.approx(1.0, rel=1e-9)
+
+
+def test_components_of_weight_zero_are_left_out():
+    # the widest component has weight 0: p is N(0, 1)
+    assert quietly(reverse_kl_to_mixture, 0.5, 2.0, [1.0, 0.0], [0.0, 0.0], [1.0, 2.0]) == (
+        pytest.approx(gaussian_kl(0.5, 2.0, 0.0, 1.0), rel=1e-14)
+    )
+    fit = quietly(fit_gaussian_to_mixture, [1.0, 0.0], [0.0, 5.0], [1.0, 2.0], "reverse")
+    assert fit == pytest.approx((0.0, 1.0), abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "mixture",
+    [
+        ([0.3, 0.7], [-1.0, 2.0], [1e-4, 1e-2]),
+        ([0.2, 0.3, 0.5], [-50.0, 0.0, 60.0], [0.5, 5.0, 1e-3]),
+        ([0.5, 0.5], [0.0, 0.3], [1.0, 0.2]),  # a crossing with a slope below 1
+        ([0.5, 0.5], [0.0, 1e200], [1.0, 0.5]),  # far apart: coefficients scaled
+    ],
+)
+def test_features_hold_every_crossing_and_its_width(mixture):
+    """The panel breaks include each component's multiples of its width and, for
+    every pair of log-terms, their crossings (mpmath) at multiples of the width of
+    the switch 1 / |slope|, in the units of the widest component."""
+    from klcourse._reverse import _COMPONENT_BREAKS
+
+    problem = Standardised(*_mixture(*mixture))
+    features = problem.features
+    scale, shift = problem.scale, problem.shift
+    expected = [
+        (mi - shift) / scale + k * si / scale
+        for mi, si in zip(*mixture[1:], strict=True)
+        for k in _COMPONENT_BREAKS
+    ]
+    with mpmath.workdps(100):  # the quadratic formula, without fear of cancellation
+        terms = _log_terms(*mixture)
+        for i, (a1, b1, c1) in enumerate(terms):
+            for a2, b2, c2 in terms[:i]:
+                a, b, c = a1 - a2, b1 - b2, c1 - c2
+                disc = b * b - 4 * a * c
+                if disc < 0:
+                    continue
+                roots = [(-b + t * mpmath.sqrt(disc)) / (2 * a) for t in (-1, 1)] if a else [-c / b]
+                for x0 in roots:
+                    slope = abs(2 * (a1 - a2) * x0 + (b1 - b2)) * scale  # per unit of u
+                    u0 = (x0 - shift) / scale
+                    expected += [float(u0 + k / slope) for k in _COMPONENT_BREAKS]
+    expected = np.array(expected)
+    near = np.abs(features[None, :] - expected[:, None]) <= 1e-9 * (1 + np.abs(expected[:, None]))
+    assert near.any(axis=1).all()
+    assert np.isfinite(features).all()
+
+
+def test_a_tangent_crossing_adds_no_switch_width():
+    """Log-terms that touch without crossing (a double root, slope 0) have no switch
+    width: the point is not spread, and nothing is divided by 0."""
+    from klcourse._reverse import _features
+
+    # l_1 - l_2 = -(u - 2)² / 4 exactly: widest N(0, 1), and s = 1/sqrt(2), m = 1,
+    # log w - log s = -1 relative to the widest
+    features = quietly(
+        _features, np.array([-1.0, 0.0]), np.array([1.0, 0.0]), np.array([2.0**-0.5, 1.0])
+    )
+    assert np.isfinite(features).all()
+    assert np.sum(features == 2.0) == 1  # the double root, once (slope 0 is skipped)
+
+
+def test_real_roots_at_extreme_coefficients():
+    # scaled by the largest coefficient: b = 1e300 or a * c = -1e310 would overflow
+    assert sorted(_real_roots(1.0, 1e300, 1.0)) == pytest.approx([-1e300, -1e-300], rel=1e-15)
+    assert sorted(_real_roots(1e10, 0.0, -1e300)) == pytest.approx([-1e145, 1e145], rel=1e-15)
+    assert _real_roots(0.0, 1.0, -3.0) == [3.0]  # linear, b not the largest
+
+
+def test_hessian_of_a_curved_function():
+    from klcourse._reverse import _hessian
+
+    class Curved:  # f = exp(t0) + t0 * t1² + cos(t1)
+        def objective(self, t):
+            return None, np.array([np.exp(t[0]) + t[1] ** 2, 2 * t[0] * t[1] - np.sin(t[1])])
+
+    t = np.array([0.4, -1.2])
+    exact = [[np.exp(t[0]), 2 * t[1]], [2 * t[1], 2 * t[0] - np.cos(t[1])]]
+    np.testing.assert_allclose(_hessian(Curved(), t), exact, rtol=1e-8)
+
+
+def test_objective_edges():
+    problem = Standardised(*_mixture([0.5, 0.5], [0.0, 1.0], [1.0, 1e-4]))
+    value, grad = problem.objective(np.array([0.0, 800.0]))  # sigma beyond the floats
+    assert value == np.inf and grad.shape == (2,)
+    # q a point on the scale of every component: d KL / d log sigma = -1 + sigma²
+    sigma = 0.5e-12  # below 1e-8 of the narrowest, 1e-4
+    value, grad = problem.objective(np.array([0.3, np.log(sigma)]))
+    assert grad[1] == pytest.approx(-1.0 + sigma**2, rel=1e-15, abs=0)
+
+
+def test_point_limit_only_below_1e_8_of_the_narrowest():
+    """At sigma = 1e-6 (1e-2 of the narrowest width) q is not a point: the value is the
+    integral, which differs from the point limit by O((sigma / s)²) = 1e-4 nats."""
+    from scipy import integrate
+
+    w, m, s = [0.5, 0.5], [0.0, 1e-4], [1.0, 1e-4]
+    mu, sigma = 1e-4, 1e-6
+
+    def integrand(z):
+        x = mu + sigma * z
+        log_q = -0.5 * z**2 - np.log(sigma * np.sqrt(2 * np.pi))
+        return np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi) * (log_q - mixture_logpdf(x, w, m, s))
+
+    exact = integrate.quad(integrand, -14, 14, epsabs=1e-13, epsrel=1e-13, limit=200)[0]
+    assert reverse_kl_to_mixture(mu, sigma, w, m, s) == pytest.approx(exact, abs=1e-11)
+
+
+class _Recorder:
+    """A convex stand-in with a minimum at (1, 0) that records where it is evaluated."""
+
+    narrowest = 0.1
+
+    def __init__(self):
+        self.seen = []
+
+    def objective(self, theta):
+        self.seen.append(np.array(theta, dtype=float))
+        d = theta - np.array([1.0, 0.0])
+        return float(d @ d), 2 * d
+
+    def closed_form_optimum(self, theta):
+        return np.array([1.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("start", "first"),
+    [((0.0, -50.0), np.log(0.1) - 0.5), ((0.0, 1e4), 340.0), ((0.0, 0.3), 0.3)],
+)
+def test_the_search_starts_inside_its_sigma_bounds(start, first):
+    """log sigma starts no lower than log(narrowest) - 0.5 (no stationary point lies
+    below the narrowest width) and no higher than 340 (sigma² stays finite)."""
+    from klcourse._reverse import local_minimum
+
+    problem = _Recorder()
+    theta = local_minimum(problem, np.array(start))
+    assert problem.seen[0][1] == pytest.approx(first, rel=1e-15)
+    np.testing.assert_allclose(theta, [1.0, 0.0], atol=1e-9)
+    assert min(t[1] for t in problem.seen) >= np.log(0.1) - 0.5  # bounds held throughout
+
+
+def test_a_far_start_jumps_to_the_closed_form_optimum():
+    from klcourse._reverse import local_minimum
+
+    problem = _Recorder()
+    local_minimum(problem, np.array([1e5, 3.0]))  # value 1e10 > 1e8: far out
+    np.testing.assert_array_equal(problem.seen[1], [1.0, 0.0])
