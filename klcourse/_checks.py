@@ -169,7 +169,7 @@ def _values(x: ArrayLike, name: str) -> tuple[np.ndarray, float]:
     arr, eps = real_array(x, name)
     if arr.ndim == 0:
         raise ValueError(f"{name} must be an array of probabilities, got the scalar {arr.item()!r}")
-    if arr.size == 0 or arr.shape[-1] == 0:
+    if arr.size == 0:  # no outcomes, or no rows of them
         raise ValueError(f"{name} is empty; a distribution needs at least one outcome")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or inf: {shorten(arr)}")

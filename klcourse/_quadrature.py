@@ -73,8 +73,14 @@ def integrate(
     of integral k is at most about ``atol + rtol * I_k``, where I_k is the integral of
     ``|f_k|``, or the integrated rounding noise if that is larger: a panel whose
     K15/G7 difference is within its noise is accepted, as halving it cannot help.
-    Subdivision stops (with the best estimate) once a round would evaluate more than
-    ``max_nodes``.
+
+    Precisely: the allowed error (atol + rtol times K15 of ``|f|`` over the first
+    panels) is shared among panels in proportion to their length, and a panel closes
+    when, for every k, |K15 - G7| is at most its share plus 16 times K15 of
+    ``noise + eps |f|`` over it; one whose half-width is at most 4 ulps of its
+    position closes too (it cannot be halved). Panels of zero length are dropped.
+    Subdivision stops (adding the open panels' K15) once a round would evaluate more
+    than ``max_nodes`` nodes.
     """
     a, b = breaks[:-1], breaks[1:]
     keep = b > a

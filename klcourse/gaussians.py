@@ -83,8 +83,9 @@ def _log_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     relative to the result and never over- or underflows.
     """
     close = (a / 2 <= b) & (b / 2 <= a)  # halving is exact (2 * a could overflow)
-    with np.errstate(over="ignore", under="ignore"):
-        near = np.log1p(np.where(close, (a - b) / b, 0.0))
+    # a - b is exact (Sterbenz) and (a - b) / b lies in [-1/2, 1]: divided only there
+    ratio = np.divide(a - b, b, out=np.zeros(close.shape), where=close)
+    near = np.log1p(ratio)
     return np.where(close, near, np.log(a) - np.log(b))
 
 
@@ -96,7 +97,7 @@ def _expm1_minus(t: np.ndarray) -> np.ndarray:
     ``2 eps / |t|`` of its value to the cancellation.
     """
     t = np.asarray(t, dtype=float)
-    with np.errstate(over="ignore", invalid="ignore"):  # the unused branch may overflow
+    with np.errstate(over="ignore"):  # expm1 in the unused branch may overflow
         series = np.ones_like(t)
         for k in range(12, 2, -1):
             series = 1 + t / k * series

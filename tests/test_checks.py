@@ -245,3 +245,32 @@ def test_scalar_or_array():
     assert type(c.scalar_or_array(np.array(2.5))) is float
     arr = np.array([1.0])
     assert c.scalar_or_array(arr) is arr
+
+
+# --- boundaries pinned down by mutation testing -------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(0,), (3, 0), (0, 3)])
+def test_empty_arrays_are_rejected_whatever_axis_is_empty(shape):
+    with pytest.raises(ValueError, match=r"^p is empty"):
+        c.as_distribution(np.zeros(shape))
+
+
+def test_entries_near_the_float_maximum_are_an_error_not_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the sum overflows to inf: no RuntimeWarning
+        with pytest.raises(ValueError, match=r"^q sums to inf, expected 1"):
+            c.as_distribution([1e308, 1e308], "q")
+
+
+def test_default_names_in_messages():
+    import klcourse as kc
+
+    with pytest.raises(ValueError, match=r"^p contains NaN"):
+        kc.entropy([np.nan, 1.0])
+    with pytest.raises(ValueError, match=r"^p contains NaN"):
+        kc.kl_divergence([np.nan, 1.0], [0.5, 0.5])
+    with pytest.raises(ValueError, match=r"^q contains NaN"):
+        kc.kl_divergence([0.5, 0.5], [np.nan, 1.0])

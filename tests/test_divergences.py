@@ -259,6 +259,7 @@ def test_js_is_clipped_to_its_bounds_where_rounding_would_leave_them():
         js = kc.js_divergence(a, b)
         assert js <= math.log(2) and js == pytest.approx(math.log(2), rel=1e-15)
         assert kc.js_divergence(a, b, base=2) <= 1.0
+        assert kc.js_divergence(a, b, base=2) == pytest.approx(1.0, rel=1e-15)  # 1 bit
         p = rng.dirichlet(np.ones(n))
         q = np.abs(p * (1 + 1e-12 * rng.normal(size=n)))
         q /= q.sum()

@@ -162,3 +162,10 @@ def test_gradients_flow_through_a_tensor_argument():
     log_p = torch.tensor([-1.0], dtype=torch.float64, requires_grad=True)
     estimate_kl(log_p, [-2.0], "k1").sum().backward()
     assert log_p.grad.tolist() == [1.0]
+
+
+def test_numpy_inputs_name_the_argument_that_is_not_real():
+    with pytest.raises(TypeError, match=r"^log_p must be real numbers"):
+        estimate_kl(["a", "b"], [0.0, 0.0])
+    with pytest.raises(TypeError, match=r"^log_q must be real numbers"):
+        estimate_kl([0.0, 0.0], ["a", "b"])

@@ -109,3 +109,25 @@ def test_mixture_logpdf_is_stable_in_the_tails():
 def test_bad_arguments(args, message):
     with pytest.raises(ValueError, match=message):
         fit_gaussian_to_mixture(*args)
+
+
+def test_mixture_messages_in_full():
+    with pytest.raises(ValueError, match=r"^means must be finite, got array"):
+        fit_gaussian_to_mixture([0.5, 0.5], [0.0, np.nan], [1.0, 1.0], "forward")
+    with pytest.raises(
+        ValueError,
+        match=r"^weights, means and stds must be 1-D and of one length, got shapes "
+        r"\(2,\), \(3,\) and \(2,\)$",
+    ):
+        fit_gaussian_to_mixture([0.5, 0.5], [0, 1, 2], [1, 1], "forward")
+    with pytest.raises(
+        ValueError,
+        match=r"^stds must lie within a factor 1e\+08 of each other \(a narrower component "
+        r"is not resolved in the units of the widest\), got 1e-09 and 1$",
+    ):
+        fit_gaussian_to_mixture([0.5, 0.5], [0.0, 1.0], [1e-9, 1.0], "reverse")
+
+
+def test_stds_a_factor_of_exactly_1e8_apart_are_accepted():
+    mu, sigma = fit_gaussian_to_mixture([0.5, 0.5], [0.0, 0.0], [1e-8, 1.0], "forward")
+    assert mu == 0.0 and sigma == pytest.approx(np.sqrt(0.5 * (1e-16 + 1.0)), rel=1e-15)

@@ -130,7 +130,18 @@ def test_expm1_minus_overflows_quietly():
 
 
 @pytest.mark.parametrize(
-    ("a", "b"), [(3 * (1 + 1e-12), 3.0), (2.0, 1.0), (5.0, 1.0), (1e-300, 7e-301)]
+    ("a", "b"),
+    [
+        (3 * (1 + 1e-12), 3.0),
+        (2.0, 1.0),
+        (5.0, 1.0),
+        (1e-300, 7e-301),
+        # a factor of exactly 2 far from 1: the logs of a and b are large, and their
+        # difference would lose digits that log1p keeps
+        (2e200, 1e200),
+        (1e-200, 2e-200),
+        (6e150, 3e150),
+    ],
 )
 def test_log_ratio_keeps_its_digits(a, b):
     with mpmath.workdps(40):
@@ -209,3 +220,15 @@ def test_gaussian_kl_mv_square_check_and_relative_symmetry():
 def test_symmetry_tolerance_is_inclusive():
     cov = np.array([[1.0, 1e-9], [0.0, 1.0]])  # asymmetry exactly SYMMETRY_RTOL * scale
     assert kc.gaussian_kl_mv([0.0, 0.0], cov, [0.0, 0.0], np.eye(2)) >= 0.0
+
+
+def test_silent_where_numpy_is_set_to_raise_on_underflow_and_overflow():
+    """Underflow to 0 (a shift of 1e-200 squared) and overflow to inf (a variance
+    ratio beyond the floats) are the right answers here, so gaussian_kl handles them
+    itself rather than leaving them to the caller's numpy settings."""
+    with np.errstate(all="raise"):
+        assert kc.gaussian_kl(1e-200, 1.0, 0.0, 1.0) == 0.0
+        assert kc.gaussian_kl(0.0, 1e200, 0.0, 1e-200) == math.inf
+        assert kc.gaussian_kl(0.3, 1e-170, 0.0, 1e200) == pytest.approx(
+            370 * math.log(10) - 0.5, rel=1e-14
+        )

@@ -126,6 +126,10 @@ def test_show(x, spec, text):
     assert show(x, spec) == text
 
 
+def test_show_defaults():
+    assert show(0.25) == "0.2500" and show(math.inf) == "inf" and show(1e-13) == "< 1e-12"
+
+
 def test_show_with_another_floor():
     assert show(1e-7, ".1e", floor=1e-6) == "< 1e-6"
     assert show(2e-6, ".1e", floor=1e-6) == "2.0e-06"
