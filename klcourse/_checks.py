@@ -82,7 +82,7 @@ def _from_nested(x: object, name: str, cause: Exception | None) -> np.ndarray:
     """A (nested) list or tuple read element by element: numbers and one-element tensors."""
 
     def plain(v):
-        return [plain(e) for e in v] if isinstance(v, (list, tuple)) else _scalar(v, name)
+        return [plain(e) for e in v] if isinstance(v, (list, tuple)) else _scalar(v)
 
     if isinstance(x, np.ndarray):  # an object array: its elements, as nested lists
         x = x.tolist()
@@ -105,15 +105,18 @@ def _holds_bool(x: object) -> bool:
     return False
 
 
-def _scalar(v: object, name: str) -> float:
-    """One element of an object array: a Python/NumPy real or a one-element tensor."""
+def _scalar(v: object) -> float:
+    """One element of an object array: a Python/NumPy real or a one-element tensor.
+
+    A ``TypeError`` otherwise, which the caller replaces by one naming the argument.
+    """
     if isinstance(v, (bool, np.bool_)):
-        raise TypeError(name)
+        raise TypeError(f"not a real number: {v!r:.40}")
     if isinstance(v, numbers.Real):
         return float(v)
     got = _torch_values(v)  # raises TypeError for complex or boolean tensors
     if got is None or got[0].size != 1:
-        raise TypeError(name)
+        raise TypeError(f"not a real number: {v!r:.40}")
     return float(got[0].reshape(()))
 
 

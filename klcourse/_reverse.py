@@ -116,7 +116,8 @@ class Standardised:
         m, s, c = self.m[others], self.s[others], self.c[others]
         a = self.log_ws[others] - self.log_ws[j]
         zj = (u - self.m[j]) / self.s[j]
-        zi = np.clip((u[:, None] - m) / s, -_Z_MAX, _Z_MAX)
+        with np.errstate(over="ignore"):  # a component beyond the floats: z = 1e150
+            zi = np.clip((u[:, None] - m) / s, -_Z_MAX, _Z_MAX)
         d = a - 0.5 * zi**2 + 0.5 * (zj**2)[:, None]  # log(w_i N_i / (w_j N_j))
         top = np.maximum(d.max(axis=1), 0.0)
         e = np.exp(d - top[:, None])
@@ -128,8 +129,8 @@ class Standardised:
         # Rounding: d is a difference of terms of size zj²/2 and zi²/2, and the
         # rounding of u (about eps (|mu| + |u|)) is amplified by 1 / s in z and by
         # 1 / s² in d_i'(u).
-        scale = abs(mu) + np.abs(u)
         with np.errstate(over="ignore", invalid="ignore"):  # inf noise: any panel will do
+            scale = abs(mu) + np.abs(u)
             each_r = 0.5 * zi**2 + np.abs(a) + np.abs(zi) * scale[:, None] / s
             each_dr = np.abs(slope) + scale[:, None] * (self.c[j] + c)
             r_noise = EPS * (

@@ -106,11 +106,11 @@ def test_real_array_keeps_the_shape_of_object_arrays():
 
 
 def test_scalar_elements():
-    assert c._scalar(np.float32(0.5), "w") == 0.5
-    assert c._scalar(torch.tensor([[2.0]]), "w") == 2.0
+    assert c._scalar(np.float32(0.5)) == 0.5
+    assert c._scalar(torch.tensor([[2.0]])) == 2.0
     for bad in (True, np.bool_(False), torch.tensor([1.0, 2.0]), "a", None):
-        with raises(TypeError, "w"):
-            c._scalar(bad, "w")
+        with pytest.raises(TypeError, match=r"^not a real number: "):
+            c._scalar(bad)
 
 
 @pytest.mark.parametrize(
@@ -276,3 +276,31 @@ def test_default_names_in_messages():
         kc.kl_divergence([np.nan, 1.0], [0.5, 0.5])
     with pytest.raises(ValueError, match=r"^q contains NaN"):
         kc.kl_divergence([0.5, 0.5], [np.nan, 1.0])
+
+
+def test_kinds_numpy_has_no_word_for_are_named_by_dtype():
+    with pytest.raises(TypeError, match=r"^p must be real numbers, got datetime64\[D\]: "):
+        c.real_array(np.array(["2020-01-01"], dtype="datetime64[D]"), "p")
+    with pytest.raises(TypeError, match=r"^p must be real numbers, got strings"):
+        c.as_distribution(np.array([], dtype=str))  # empty, but of strings: the kind counts
+
+
+def test_nested_lists_with_a_bad_element_show_the_value():
+    with pytest.raises(TypeError, match=r"^p must be real numbers, got \[\[0\.5, None\]\]"):
+        c.as_distribution([[0.5, None]])
+    with pytest.raises(TypeError, match=r"^p must be an array of real numbers, got \[\[0\.5\], "):
+        c.as_distribution([[0.5], [0.25, torch.tensor(0.25)]])  # ragged
+
+
+def test_an_object_numpy_cannot_read_is_a_type_error_with_the_cause_kept():
+    class Unreadable:
+        def __array__(self, *args, **kwargs):
+            raise ValueError("no array here")
+
+        def __repr__(self):
+            return "Unreadable()"
+
+    message = r"^q must be an array of real numbers, got Unreadable"
+    with pytest.raises(TypeError, match=message) as err:
+        c.as_distribution(Unreadable(), "q")
+    assert isinstance(err.value.__cause__, ValueError)

@@ -131,3 +131,8 @@ def test_mixture_messages_in_full():
 def test_stds_a_factor_of_exactly_1e8_apart_are_accepted():
     mu, sigma = fit_gaussian_to_mixture([0.5, 0.5], [0.0, 0.0], [1e-8, 1.0], "forward")
     assert mu == 0.0 and sigma == pytest.approx(np.sqrt(0.5 * (1e-16 + 1.0)), rel=1e-15, abs=0)
+
+
+def test_mixture_logpdf_shows_the_x_that_holds_nan():
+    with pytest.raises(ValueError, match=r"^x holds NaN: array\(\[ 0\., nan\]\)$"):
+        mixture_logpdf(np.array([0.0, np.nan]), [1.0], [0.0], [1.0])

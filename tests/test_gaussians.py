@@ -232,3 +232,14 @@ def test_silent_where_numpy_is_set_to_raise_on_underflow_and_overflow():
         assert kc.gaussian_kl(0.3, 1e-170, 0.0, 1e200) == pytest.approx(
             370 * math.log(10) - 0.5, rel=1e-14
         )
+
+
+def test_broadcast_message_and_float_results_for_arrays():
+    with pytest.raises(
+        ValueError,
+        match=r"^mu_p, sigma_p, mu_q and sigma_q must broadcast together, got shapes "
+        r"\[\(2,\), \(3,\), \(\), \(\)\]$",
+    ):
+        kc.gaussian_kl([0.0, 1.0], [1.0, 1.0, 1.0], 0.0, 1.0)
+    out = kc.gaussian_kl(np.array([0.0, 1.0]), np.array([1.0, 1.05]), 0.0, 1.0)
+    assert isinstance(out, np.ndarray) and out.dtype == np.float64

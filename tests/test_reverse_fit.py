@@ -325,8 +325,8 @@ def test_polish_keeps_its_point_when_the_newton_step_goes_uphill():
         _polish(Bowl(), np.array([3.0, 0.0]))
 
 
-@pytest.mark.parametrize("far", [40.0, 1e3, 1e6, 1e100, -1e300])
-@pytest.mark.parametrize(("mu", "sigma"), [(0.0, 0.5), (0.3, 0.1), (-1.0, 2.0)])
+@pytest.mark.parametrize("far", [40.0, 1e3, 1e6, 1e100, -1e300, -1.7e308])
+@pytest.mark.parametrize(("mu", "sigma"), [(0.0, 0.5), (0.3, 0.1), (-1.0, 2.0), (0.3, 1e-7)])
 def test_q_at_a_component_far_from_the_widest(far, mu, sigma):
     """Components 40 or more widths apart do not overlap to double precision: at the
     second, KL(q‖p) = KL(q‖N_2) - log w_2 (closed form). A fixed reference at the
@@ -361,7 +361,8 @@ def test_components_of_weight_zero_are_left_out():
     [
         ([0.3, 0.7], [-1.0, 2.0], [1e-4, 1e-2]),
         ([0.2, 0.3, 0.5], [-50.0, 0.0, 60.0], [0.5, 5.0, 1e-3]),
-        ([0.5, 0.5], [0.0, 0.3], [1.0, 0.2]),  # a crossing with a slope below 1
+        ([0.5, 0.5], [0.0, 0.3], [1.0, 0.2]),
+        ([0.4, 0.6], [0.0, 0.1], [1.0, 1.0]),  # one crossing, with a slope of 0.1
         ([0.5, 0.5], [0.0, 1e200], [1.0, 0.5]),  # far apart: coefficients scaled
     ],
 )
@@ -421,6 +422,10 @@ def test_real_roots_at_extreme_coefficients():
         [-1e145, 1e145], rel=1e-15, abs=0
     )
     assert _real_roots(0.0, 1.0, -3.0) == [3.0]  # linear, b not the largest
+    # c / a = 1e309 is beyond the floats, the roots +-sqrt(1e309) are not
+    assert sorted(_real_roots(1e-2, 0.0, -1e307)) == pytest.approx(
+        [-3.1622776601683794e154, 3.1622776601683794e154], rel=1e-13, abs=0
+    )
 
 
 def test_hessian_of_a_curved_function():
@@ -439,6 +444,11 @@ def test_objective_edges():
     problem = Standardised(*_mixture([0.5, 0.5], [0.0, 1.0], [1.0, 1e-4]))
     value, grad = problem.objective(np.array([0.0, 800.0]))  # sigma beyond the floats
     assert value == np.inf and grad.shape == (2,)
+    value, grad = problem.objective(np.array([0.0, 400.0]))  # sigma² beyond them
+    assert value == np.inf and grad.shape == (2,)
+    assert quietly(reverse_kl_to_mixture, 0.0, 1e200, [0.5, 0.5], [0.0, 1.0], [1.0, 1e-4]) == (
+        np.inf
+    )
     # q a point on the scale of every component: d KL / d log sigma = -1 + sigma²
     sigma = 0.5e-12  # below 1e-8 of the narrowest, 1e-4
     value, grad = problem.objective(np.array([0.3, np.log(sigma)]))
@@ -501,3 +511,29 @@ def test_a_far_start_jumps_to_the_closed_form_optimum():
     problem = _Recorder()
     local_minimum(problem, np.array([1e5, 3.0]))  # value 1e10 > 1e8: far out
     np.testing.assert_array_equal(problem.seen[1], [1.0, 0.0])
+
+
+def test_closed_form_optimum_is_the_nearest_components():
+    """Far out, the jump goes to the mean of the component nearest q, with sigma
+    brought down to its width (never up)."""
+    problem = Standardised(*_mixture([0.5, 0.5], [0.0, 1e6], [1.0, 0.01]))
+    at = problem.closed_form_optimum(np.array([1e6 + 50, 0.0]))  # 5000 widths out
+    np.testing.assert_array_equal(at, [1e6, np.log(0.01)])
+    at = problem.closed_form_optimum(np.array([-3e6, np.log(1e-3)]))  # beyond the first
+    np.testing.assert_array_equal(at, [0.0, np.log(1e-3)])
+
+
+def test_polish_refuses_to_follow_an_indefinite_hessian():
+    """Newton's step from a point where the Hessian is indefinite can land anywhere
+    (here: at the minimum y = -1 of y^4/4 - y^2/2, by luck); the polish does not take
+    it, and reports that the search did not deliver a minimum."""
+    from klcourse._reverse import _polish
+
+    class DoubleWell:
+        def objective(self, t):
+            value = t[0] ** 2 + t[1] ** 4 / 4 - t[1] ** 2 / 2
+            return value, np.array([2 * t[0], t[1] ** 3 - t[1]])
+
+    with pytest.raises(RuntimeError, match="did not reach a local minimum"):
+        _polish(DoubleWell(), np.array([0.0, 0.5]))
+    np.testing.assert_allclose(_polish(DoubleWell(), np.array([0.01, -0.9])), [0, -1], atol=1e-9)
