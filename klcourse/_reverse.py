@@ -62,12 +62,20 @@ class Standardised:
         return float(self.shift + self.scale * theta[0]), float(self.scale * np.exp(theta[1]))
 
     def heads(self, mu, log_sigma):
-        """-1/2 - log sigma - E_q[log w_i N_i] + log sqrt(2 pi), for every component i."""
+        """E_q[log q - log(w_i N_i)] for every component i: the closed-form part of
+        the KL with i as the reference (the KL itself is the smallest less E_q[r])."""
         with np.errstate(over="ignore"):
             sigma = np.exp(log_sigma)
             return (
                 -0.5 - log_sigma - self.log_ws + 0.5 * self.c * ((mu - self.m) ** 2 + sigma * sigma)
             )
+
+    def reference(self, mu, log_sigma):
+        """The reference for q and its closed-form part: the component with the
+        largest E_q[log w_j N_j], where the least cancels against the remainder."""
+        heads = self.heads(mu, log_sigma)
+        j = int(np.argmin(heads))
+        return j, heads[j]
 
     def objective(self, theta):
         """KL(q||p) and its gradient in theta."""
@@ -76,11 +84,9 @@ class Standardised:
             sigma = np.exp(log_sigma)
         if not np.isfinite(sigma):
             return float("inf"), np.zeros(2)
-        heads = self.heads(mu, log_sigma)
-        j = int(np.argmin(heads))  # the reference: the largest E_q[log w_j N_j]
-        if not np.isfinite(heads[j]):
+        j, head = self.reference(mu, log_sigma)
+        if not np.isfinite(head):
             return float("inf"), np.zeros(2)
-        head = heads[j]
         grad = np.array([self.c[j] * (mu - self.m[j]), -1.0 + self.c[j] * sigma * sigma])
         if self.m.size > 1:
             r, dr_mu, dr_z = self._remainder(mu, sigma, j)
@@ -144,8 +150,7 @@ class Standardised:
     def closed_form_optimum(self, theta):
         """The optimum of the reference's closed-form part: mu at its mean, sigma at
         its width or below (where a start is so far out that nothing else counts)."""
-        heads = self.heads(theta[0], theta[1])
-        j = int(np.argmin(heads))
+        j, _ = self.reference(theta[0], theta[1])
         return np.array([self.m[j], min(theta[1], np.log(self.s[j]))])
 
 
