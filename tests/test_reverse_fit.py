@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from klcourse import fit_gaussian_to_mixture, gaussian_kl
-from klcourse._reverse import Standardised, _real_roots
+from klcourse._reverse import _COMPONENT_BREAKS, Standardised, _real_roots
 from klcourse.fitting import _mixture, mixture_logpdf, reverse_kl_to_mixture
 
 DPS = 20
@@ -370,8 +370,6 @@ def test_features_hold_every_crossing_and_its_width(mixture):
     """The panel breaks include each component's multiples of its width and, for
     every pair of log-terms, their crossings (mpmath) at multiples of the width of
     the switch 1 / |slope|, in the units of the widest component."""
-    from klcourse._reverse import _COMPONENT_BREAKS
-
     problem = Standardised(*_mixture(*mixture))
     features = problem.features
     scale, shift = problem.scale, problem.shift
@@ -401,16 +399,16 @@ def test_features_hold_every_crossing_and_its_width(mixture):
 
 def test_a_tangent_crossing_adds_no_switch_width():
     """Log-terms that touch without crossing (a double root, slope 0) have no switch
-    width: the point is not spread, and nothing is divided by 0."""
+    width: no points are spread around it, and nothing is divided by 0."""
     from klcourse._reverse import _features
 
-    # l_1 - l_2 = -(u - 2)² / 4 exactly: widest N(0, 1), and s = 1/sqrt(2), m = 1,
-    # log w - log s = -1 relative to the widest
-    features = quietly(
-        _features, np.array([-1.0, 0.0]), np.array([1.0, 0.0]), np.array([2.0**-0.5, 1.0])
-    )
-    assert np.isfinite(features).all()
-    assert np.sum(features == 2.0) == 1  # the double root, once (slope 0 is skipped)
+    # l_1 - l_0 = -(u - 1)² * 3/2 exactly: widest N(0, 1) and N(0.75, 0.5²) with
+    # log w - log s lower by 0.375; every coefficient is a binary fraction
+    log_ws, m, s = np.array([0.0, -0.375]), np.array([0.0, 0.75]), np.array([1.0, 0.5])
+    assert _real_roots(-1.5, 3.0, -1.5) == [1.0, 1.0]  # the pair's quadratic, tangent
+    features = quietly(_features, log_ws, m, s)
+    expected = (m[:, None] + s[:, None] * _COMPONENT_BREAKS).ravel()
+    np.testing.assert_array_equal(features, expected)  # the components' points only
 
 
 def test_real_roots_at_extreme_coefficients():
