@@ -129,7 +129,7 @@ class _TokenKL(torch.autograd.Function):
             odd = special[sl].nonzero().squeeze(1)
             if odd.numel():
                 used = g[odd] != 0
-                parts = _careful_rows(a[sl], b[sl], dtype, odd, i)
+                parts = _chunk_parts(a[sl][odd], b[sl][odd], dtype)  # checked in forward
                 need = (need_a, need_b)
                 for full, part in zip(
                     (grad_a, grad_b), _chunk_grads(g[odd], *parts, need), strict=True
