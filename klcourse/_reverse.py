@@ -33,6 +33,8 @@ _POINT = 1e-8
 _ATOL, _RTOL = 1e-12, 1e-15
 #: |z| beyond which a component's log-term is -inf to double precision (z² < 1e300).
 _Z_MAX = 1e150
+#: Rounding bounds are capped here, so that resp = 0 times a huge bound stays 0.
+_CAP = 1e300
 
 
 class Standardised:
@@ -83,10 +85,10 @@ class Standardised:
         with np.errstate(over="ignore"):
             sigma = np.exp(log_sigma)
         if not np.isfinite(sigma):
-            return float("inf"), np.zeros(2)
+            return np.inf, np.zeros(2)
         j, head = self.reference(mu, log_sigma)
         if not np.isfinite(head):
-            return float("inf"), np.zeros(2)
+            return np.inf, np.zeros(2)
         grad = np.array([self.c[j] * (mu - self.m[j]), -1.0 + self.c[j] * sigma * sigma])
         if self.m.size > 1:
             r, dr_mu, dr_z = self._remainder(mu, sigma, j)
@@ -119,7 +121,7 @@ class Standardised:
     def _terms(self, u, mu, j):
         """r(u), r'(u) (reference j) and bounds on their rounding errors, at the points u."""
         others = np.arange(self.m.size) != j
-        m, s, c = self.m[others], self.s[others], self.c[others]
+        m, s = self.m[others], self.s[others]
         a = self.log_ws[others] - self.log_ws[j]
         zj = (u - self.m[j]) / self.s[j]
         with np.errstate(over="ignore"):  # a component beyond the floats: z = 1e150
@@ -132,19 +134,7 @@ class Standardised:
         resp = e / total[:, None]
         slope = (zj / self.s[j])[:, None] - zi / s  # d_i'(u)
         dr = (resp * slope).sum(axis=1)  # r'(u)
-        # Rounding: d is a difference of terms of size zj²/2 and zi²/2, and the
-        # rounding of u (about eps (|mu| + |u|)) is amplified by 1 / s in z and by
-        # 1 / s² in d_i'(u).
-        with np.errstate(over="ignore", invalid="ignore"):  # inf noise: any panel will do
-            scale = abs(mu) + np.abs(u)
-            each_r = 0.5 * zi**2 + np.abs(a) + np.abs(zi) * scale[:, None] / s
-            each_dr = np.abs(slope) + scale[:, None] * (self.c[j] + c)
-            r_noise = EPS * (
-                0.5 * zj**2
-                + np.abs(zj) * scale / self.s[j]
-                + np.where(resp > 0, resp * each_r, 0.0).sum(axis=1)
-            )
-            dr_noise = EPS * np.where(resp > 0, resp * each_dr, 0.0).sum(axis=1)
+        r_noise, dr_noise = _rounding(a, zi, zj, s, self.s[j], (mu, u), resp, slope, dr)
         return r, dr, r_noise, dr_noise
 
     def closed_form_optimum(self, theta):
@@ -152,6 +142,35 @@ class Standardised:
         its width or below (where a start is so far out that nothing else counts)."""
         j, _ = self.reference(theta[0], theta[1])
         return np.array([self.m[j], min(theta[1], np.log(self.s[j]))])
+
+
+def _rounding(a, zi, zj, s, s_j, at, resp, slope, dr):
+    """Bounds on the rounding errors of r(u) and r'(u) in ``Standardised._terms``.
+
+    First-order propagation, in units of eps. At a fixed u, each
+    d_i = a_i - z_i²/2 + z_j²/2 is a difference of terms of those sizes, in error by at
+    most about D_i = |a_i| + 2 (z_i² + z_j²); r = log(1 + sum_i e^{d_i}) then moves by
+    sum_i resp_i D_i (d r / d d_i = resp_i), plus one ulp of 1 in the log. r' =
+    sum_i resp_i d_i' carries the errors of the slopes d_i' = z_j / s_j - z_i / s_i
+    and of the responsibilities (relative error D_i plus the denominator's). And u
+    itself (``at`` = (mu, u)) is rounded by up to eps (|mu| + |u|) = eps * scale,
+    which moves r by |r'| scale and r' by |r''| scale, where
+    |r''| <= sum_i resp_i (d_i'² + |d_i''|).
+    The eps |r| of the last operations is the quadrature's own.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # inf noise: any panel will do
+        scale = abs(at[0]) + np.abs(at[1])
+        zj = zj[:, None]
+        each = np.minimum(np.abs(a) + 2 * (zi**2 + zj**2), _CAP)
+        d_err = (resp * each).sum(axis=1)
+        slope_err = 3 * (np.abs(zi) / s + np.abs(zj) / s_j) + np.abs(slope) * (
+            each + d_err[:, None]
+        )
+        curvature = slope**2 + np.abs(1 / s_j**2 - 1 / s**2)
+        curvature = np.minimum(curvature, _CAP) * scale[:, None]  # 0 where u is exact
+        dr_err = (resp * np.minimum(slope_err + curvature, _CAP)).sum(axis=1)
+        r_err = 1 + d_err + np.abs(dr) * scale
+    return EPS * r_err, EPS * dr_err
 
 
 def _features(log_ws, m, s):
@@ -201,6 +220,14 @@ def _real_roots(a, b, c):
 
 #: KL beyond which a start is "far out" (see local_minimum).
 _FAR = 1e8
+#: The search: L-BFGS runs (each of at most _MAXITER iterations) until the largest
+#: gradient component is below _GTOL; the polish then takes at most _STEPS Newton
+#: steps and accepts the point if that component is below _ACCEPT.
+_RUNS, _MAXITER, _GTOL, _STEPS, _ACCEPT = 10, 2000, 1e-9, 20, 1e-7
+#: The Hessian's difference step far from 0, in ulps of theta.
+_ULPS = 1024
+#: Bound on |mu / widest std| during the search.
+_MU_MAX = 1e150
 #: Upper bound on log(sigma / widest std) during the search (sigma² stays finite).
 _LOG_SIGMA_MAX = 340.0
 
@@ -218,22 +245,22 @@ def local_minimum(problem, theta0):
     # E_q[-(log p)''] (Stein's lemma), and -(log p)'' <= sum_i r_i(x) / s_i² for a mixture.
     # Searching above that bound keeps L-BFGS out of the sigma -> 0 plateau.
     low = np.log(problem.narrowest) - 0.5
-    bounds = [(-1e150, 1e150), (low, _LOG_SIGMA_MAX)]
+    bounds = [(-_MU_MAX, _MU_MAX), (low, _LOG_SIGMA_MAX)]
     theta = np.array([theta0[0], np.clip(theta0[1], low, _LOG_SIGMA_MAX)])
     value, grad = problem.objective(theta)
     if value > _FAR:  # lost in rounding: jump to the closed-form part's optimum
         theta = problem.closed_form_optimum(theta)
-    for _ in range(10):
+    for _ in range(_RUNS):
         result = minimize(
             problem.objective,
             x0=theta,
             jac=True,
             method="L-BFGS-B",
             bounds=bounds,
-            options={"gtol": 1e-10, "ftol": 0.0, "maxiter": 2000},
+            options={"gtol": _GTOL / 10, "ftol": 0.0, "maxiter": _MAXITER},
         )
         grad = result.jac
-        if np.max(np.abs(grad)) < 1e-9:
+        if np.max(np.abs(grad)) < _GTOL:
             break
         theta = result.x
     return _polish(problem, result.x)
@@ -242,8 +269,8 @@ def local_minimum(problem, theta0):
 def _polish(problem, theta):
     value, grad = problem.objective(theta)
     hess = _hessian(problem, theta)
-    for _ in range(20):
-        if np.max(np.abs(grad)) < 1e-9 or np.any(np.linalg.eigvalsh(hess) <= 0):
+    for _ in range(_STEPS):
+        if np.max(np.abs(grad)) < _GTOL or np.any(np.linalg.eigvalsh(hess) <= 0):
             break
         candidate = theta - np.linalg.solve(hess, grad)
         new_value, new_grad = problem.objective(candidate)
@@ -252,7 +279,7 @@ def _polish(problem, theta):
             break  # the quadratic model is not trusted here: keep the current point
         theta, value, grad = candidate, new_value, new_grad
         hess = _hessian(problem, theta)
-    if np.max(np.abs(grad)) >= 1e-7 or np.any(np.linalg.eigvalsh(hess) <= 0):
+    if np.max(np.abs(grad)) >= _ACCEPT or np.any(np.linalg.eigvalsh(hess) <= 0):
         raise RuntimeError(  # a failure of the search (never seen on a mixture in the tests)
             f"the reverse fit did not reach a local minimum (gradient {grad}, Hessian {hess})"
         )
@@ -265,7 +292,7 @@ def _hessian(problem, theta, h=1e-5):
     cols = []
     for k in range(2):
         e = np.zeros(2)
-        e[k] = max(h, 1024 * EPS * abs(theta[k]))
+        e[k] = max(h, _ULPS * EPS * abs(theta[k]))
         up, down = problem.objective(theta + e)[1], problem.objective(theta - e)[1]
         cols.append((up - down) / (2 * e[k]))
     hess = np.array(cols)

@@ -104,7 +104,7 @@ def reverse_kl_to_mixture(
     problem = Standardised(w, m, s)
     theta = problem.to_theta(mu, sigma)
     if not np.isfinite(theta).all():  # sigma / (widest std) beyond float range
-        return float("inf")
+        return np.inf
     return problem.objective(theta)[0]
 
 
