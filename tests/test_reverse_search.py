@@ -180,3 +180,49 @@ class _Terraces:
 def test_polish_takes_a_step_that_lowers_the_value_though_not_the_gradient():
     theta = _polish(_Terraces(), np.array([0.0, 0.0]))
     np.testing.assert_allclose(theta, [-3.0, 0.0], rtol=0, atol=1e-9)
+
+
+def test_the_quadrature_gets_the_integrands_and_their_noise(monkeypatch):
+    """E_q[r], E_q[r'] and E_q[z r'] over z ~ N(0, 1): the values and noise bounds
+    handed to the quadrature are the density times r, r', z r' and their bounds
+    (|z| times r''s bound for the third), over breaks that start at -12 and end at 12."""
+    problem = Standardised(*_mixture([0.4, 0.6], [-3.0, 3.0], [0.8, 1.0]))
+    mu, sigma, j = 2.1, 0.7, 1
+    seen = {}
+
+    def capture(f, breaks, atol, rtol):
+        seen.update(f=f, breaks=breaks, atol=atol, rtol=rtol)
+        return np.zeros(3)
+
+    monkeypatch.setattr(_reverse.quadrature, "integrate", capture)
+    problem._remainder(mu, sigma, j)
+    z = np.array([-11.0, -2.5, 0.0, 0.3, 4.0])
+    values, noise = seen["f"](z)
+    r, dr, r_noise, dr_noise = problem._terms(mu + sigma * z, mu, j)
+    density = np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
+    np.testing.assert_array_equal(values, [density * r, density * dr, density * z * dr])
+    np.testing.assert_array_equal(
+        noise, [density * r_noise, density * dr_noise, density * np.abs(z) * dr_noise]
+    )
+    assert (seen["breaks"][0], seen["breaks"][-1]) == (-12.0, 12.0)
+    assert np.all(np.diff(seen["breaks"]) > 0)
+    assert (seen["atol"], seen["rtol"]) == (1e-12, 1e-15)
+
+
+def test_rounding_bounds_follow_their_formula():
+    """The bounds of ``_rounding``'s docstring, worked by hand at one point with two
+    components besides the reference (all numbers binary fractions, so exact):
+    D = (27, 22), sum resp D = 17.75, r: 1 + 17.75 + |r'| scale = 23.25 with
+    scale = |mu| + |u| = 3; r': 0.25 (65.75 + 12) + 0.5 (149.625 + 39) = 113.75."""
+    from klcourse._reverse import _rounding
+
+    zi, zj, s = np.array([[2.0, -1.0]]), np.array([3.0]), np.array([0.5, 2.0])
+    resp = np.array([[0.25, 0.5]])
+    slope = zj[:, None] / 1.0 - zi / s
+    dr = (resp * slope).sum(axis=1)
+    np.testing.assert_array_equal(slope, [[-1.0, 3.5]])
+    r_noise, dr_noise = _rounding(
+        np.array([1.0, -2.0]), zi, zj, s, 1.0, (-1.0, np.array([2.0])), resp, slope, dr
+    )
+    np.testing.assert_array_equal(r_noise, [23.25 * EPS])
+    np.testing.assert_array_equal(dr_noise, [113.75 * EPS])
