@@ -47,3 +47,46 @@ def test_merge_streams_joins_consecutive_prints_only():
     ]
     merged = merge_streams(out)
     assert [o.get("text") for o in merged] == ["a\nb\n", "c\n", None, "d\n"]
+
+
+def _klcourse_imports():
+    """(module, name) for every ``from klcourse... import name`` in the chapters' code."""
+    import ast
+
+    found = set()
+    for text in TEXTS:
+        for cell in jupytext.read(text, fmt=TEXT_FORMAT).cells:
+            if cell.cell_type != "code":
+                continue
+            source = "\n".join(
+                line
+                for line in cell.source.splitlines()
+                if not line.lstrip().startswith(("%", "!"))
+            )
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("klcourse"):
+                    found |= {(node.module, alias.name) for alias in node.names}
+    return sorted(found)
+
+
+@pytest.mark.parametrize(("module", "name"), _klcourse_imports())
+def test_the_api_page_documents_what_the_chapters_import(module, name):
+    """Each name a chapter imports from klcourse has an entry on the API page (the
+    exercise modules chN are described there as a family)."""
+    import importlib
+    import re
+
+    api = (BOOK_DIR / "api.md").read_text()
+    if module == "klcourse.exercises" and re.fullmatch(r"ch\d+", name):
+        assert "klcourse.exercises.chN" in api
+        return
+    obj = getattr(importlib.import_module(module), name)
+    home = getattr(obj, "__module__", module) if callable(obj) else module
+    targets = re.findall(r"^\.\. auto\w+:: ([\w.]+)", api, flags=re.M)
+    members = {
+        f"{mod}.{m.strip()}"
+        for mod, listed in re.findall(r"^\.\. automodule:: ([\w.]+)\n\s+:members: (.*)$", api, re.M)
+        for m in listed.split(",")
+    }
+    documented = set(targets) | members
+    assert f"{module}.{name}" in documented or f"{home}.{name}" in documented, (module, name)
