@@ -239,3 +239,26 @@ def test_a_panel_closes_exactly_when_its_difference_is_16_times_its_noise(factor
     calls = []
     quad.integrate(f, np.array([-1.0, 1.0]), atol=0.0, rtol=0.0, max_nodes=100)
     assert calls == ([15] if factor > 1 else [15, 30])
+
+
+def test_the_unfinished_panels_are_added_per_integrand():
+    """Two integrands (g and 3 g) stopped by the node budget: each gets its own
+    open panels' K15, so the second result stays exactly three times the first."""
+    g = lambda x: np.abs(x - 0.25) ** 0.5  # noqa: E731
+
+    def f(x):
+        values = np.stack([g(x), 3 * g(x)])
+        return values, np.zeros_like(values)
+
+    value = quad.integrate(f, np.linspace(0.0, 1.0, 5), atol=0.0, rtol=0.0, max_nodes=100)
+    assert value[1] == pytest.approx(3 * value[0], rel=1e-14, abs=0)
+    assert value[0] == pytest.approx((2 / 3) * (0.25**1.5 + 0.75**1.5), rel=1e-3)
+
+
+def test_a_panel_of_exactly_4_ulps_half_width_closes():
+    """The panel [1 - 8 eps, 1] has half-width 4 eps = 4 ulps of 1 exactly: it closes
+    in the first round though its step never converges (at most 4 ulps: inclusive)."""
+    lo = 1.0 - 8 * quad._EPS
+    f, calls = counting(lambda x: (x > lo + 3 * quad._EPS).astype(float))
+    quad.integrate(f, np.array([lo, 1.0]), atol=0.0, rtol=0.0)
+    assert calls == [15]

@@ -212,17 +212,18 @@ def test_the_quadrature_gets_the_integrands_and_their_noise(monkeypatch):
 def test_rounding_bounds_follow_their_formula():
     """The bounds of ``_rounding``'s docstring, worked by hand at one point with two
     components besides the reference (all numbers binary fractions, so exact):
-    D = (27, 22), sum resp D = 17.75, r: 1 + 17.75 + |r'| scale = 27 with
-    scale = |mu| + |u| = 3 and r' = 2.75; r': 0.25 (131.5 + 48) + 0.5 (277.875 + 138)."""
+    D = (27, 22), sum resp D = 17.75, r: 1 + 17.75 + |r'| scale = 40.5 with
+    scale = |mu| + |u| = 3 and r' = 7.25; r': 0.25 (239 + 48) + 0.5 (534.375 + 516).
+    (s_j = 1 or 0.5 would hide mutations: 1/s_j² = 1/s_j or 2/s_j there.)"""
     from klcourse._reverse import _rounding
 
-    zi, zj, s, s_j = np.array([[2.0, -1.0]]), np.array([3.0]), np.array([0.25, 2.0]), 0.5
+    zi, zj, s, s_j = np.array([[2.0, -1.0]]), np.array([3.0]), np.array([0.25, 2.0]), 0.25
     resp = np.array([[0.25, 0.5]])
     slope = zj[:, None] / s_j - zi / s
     dr = (resp * slope).sum(axis=1)
-    np.testing.assert_array_equal(slope, [[-2.0, 6.5]])
+    np.testing.assert_array_equal(slope, [[4.0, 12.5]])
     r_noise, dr_noise = _rounding(
         np.array([1.0, -2.0]), zi, zj, s, s_j, (-1.0, np.array([2.0])), resp, slope, dr
     )
-    np.testing.assert_array_equal(r_noise, [27.0 * EPS])
-    np.testing.assert_array_equal(dr_noise, [252.8125 * EPS])
+    np.testing.assert_array_equal(r_noise, [40.5 * EPS])
+    np.testing.assert_array_equal(dr_noise, [596.9375 * EPS])
