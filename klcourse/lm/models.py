@@ -1,4 +1,4 @@
-"""A real tokenizer and tiny GPT-2 models for the toy language, and a seeded training loop.
+"""A real tokenizer and tiny GPT-2 models for the toy language; `train_lm` for a quick run.
 
 Everything is built locally (no model hub): the tokenizer is a `tokenizers`
 WordLevel model wrapped as a ``PreTrainedTokenizerFast``, the models are
@@ -8,20 +8,14 @@ WordLevel model wrapped as a ``PreTrainedTokenizerFast``, the models are
 
 from __future__ import annotations
 
-import warnings
-
 import torch
 from tokenizers import Tokenizer, models, pre_tokenizers, processors
 from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
-from klcourse._checks import integer, real_number
+from klcourse._checks import integer
 from klcourse.lm import _args
 from klcourse.lm.language import BOS, EOS, MAX_WORDS, PAD, VOCAB
 from klcourse.reproducibility import check_seed
-
-with warnings.catch_warnings():  # tqdm warns when ipywidgets is missing and falls back to text
-    warnings.simplefilter("ignore")
-    from tqdm.auto import tqdm
 
 #: Longest encoded sentence: BOS + words + EOS.
 MAX_LENGTH = MAX_WORDS + 2
@@ -111,6 +105,10 @@ def train_lm(
 ) -> list[float]:
     """Train with the usual next-token cross-entropy; returns the loss per step (nats/token).
 
+    A fresh :class:`klcourse.lm.training.Trainer` for one run of ``steps`` steps; to
+    train in several pieces (evaluating in between), keep a ``Trainer`` and call its
+    ``train`` repeatedly, so that the optimiser's state carries over.
+
     Deterministic on one machine for a given seed: batches are drawn from a
     seeded generator and dropout is off in :func:`tiny_gpt2`. Another CPU can
     land on slightly different weights (floating-point rounding differs).
@@ -123,27 +121,9 @@ def train_lm(
     and ``batch_size >= 1`` ints; ``lr`` a finite real > 0; ``seed`` an int in
     ``[0, 2**32)``; ``progress`` a bool.
     """
+    from klcourse.lm.training import Trainer  # training builds on this module
+
     _args.instance(model, torch.nn.Module, "model")
     steps = integer(steps, "steps", minimum=0)
-    batch_size = integer(batch_size, "batch_size", minimum=1)
-    lr = real_number(lr, "lr")
-    if not (lr > 0 and lr < float("inf")):
-        raise ValueError(f"lr must be finite and > 0, got {lr!r}")
-    seed = check_seed(seed)
-    _args.instance(progress, bool, "progress")
-    tokenizer = make_tokenizer()
-    data = encode(sentences, tokenizer)
-    gen = torch.Generator().manual_seed(seed)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
-    model.train()
-    losses = []
-    bar = {} if progress else {"disable": True}  # leave TQDM_DISABLE in charge when True
-    for _ in tqdm(range(steps), desc="training", **bar):
-        idx = torch.randint(0, len(sentences), (batch_size,), generator=gen)
-        out = model(**{k: v[idx] for k, v in data.items()})
-        optimiser.zero_grad()
-        out.loss.backward()
-        optimiser.step()
-        losses.append(out.loss.item())
-    model.eval()
-    return losses
+    trainer = Trainer(model, sentences, batch_size=batch_size, lr=lr, seed=seed)
+    return trainer.train(steps, progress=progress)
