@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.special import rel_entr
 
 from klcourse.exercises import Question, ch1, ch2, ch3, ch4, ch5
 
@@ -67,6 +68,9 @@ def test_every_answer_against_an_independent_oracle():
     # pi*(1) = 0.5 e^{1/0.5} / (0.5 + 0.5 e^{1/0.5})
     assert ch5.q2._expected() == pytest.approx(math.e**2 / (1 + math.e**2), rel=1e-12)
     assert ch5.q3._expected() == pytest.approx(math.log(20), rel=1e-15, abs=0)
+    p = np.array([0.5, 0.2, 0.15, 0.1, 0.05])
+    p_k = np.where(p >= 0.2, p, 0.0) / 0.7  # top-2, renormalised
+    assert ch5.q4._expected() == pytest.approx(rel_entr(p_k, p).sum(), rel=1e-14, abs=0)
     loaded_bits = -(5 * 0.1 * math.log2(0.1) + 0.5 * math.log2(0.5))
     assert ch1.q1._expected() == pytest.approx(loaded_bits, rel=1e-12)
     assert ch1.q3._expected() == pytest.approx(

@@ -40,7 +40,8 @@ class Corpus:
 
 
 def corpus(lang: ToyLanguage) -> Corpus:
-    """Enumerate ``lang`` (a :class:`ToyLanguage`) with the exact next-token distributions."""
+    """Enumerate ``lang`` (a :class:`klcourse.lm.language.ToyLanguage`) with the exact
+    next-token distributions."""
     _args.instance(lang, ToyLanguage, "lang")
     pairs = lang.sentences()
     sentences = [s for s, _ in pairs]

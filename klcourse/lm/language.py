@@ -29,7 +29,7 @@ WORDS = (
     "the", "a", "big", "small", "red", "old", "cat", "dog", "bird", "fox",
     "sees", "chases", "likes", "eats", "today", "again", ".",
 )  # fmt: skip
-#: Every token: the specials, then the words (a token's id is its index here).
+#: The whole vocabulary, the specials first and then the words; a token's id is its index.
 VOCAB = SPECIALS + WORDS
 MAX_WORDS = 12
 

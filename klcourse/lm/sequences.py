@@ -161,7 +161,7 @@ def sequence_kl(
 
     Parameters
     ----------
-    p, q : ToyLanguage or torch.nn.Module
+    p, q : klcourse.lm.language.ToyLanguage or torch.nn.Module
         A toy language, or a causal language model (returning ``.logits``) over the
         tokenizer's vocabulary; a model's sequences stop at EOS or after
         ``max_new_tokens`` tokens.
@@ -169,7 +169,7 @@ def sequence_kl(
         Sequences drawn from p when p is a model (an int >= 2).
     seed : int
         Seed of those draws, an int in ``[0, 2**32)``.
-    tokenizer : PreTrainedTokenizerFast, optional
+    tokenizer : transformers.PreTrainedTokenizerFast, optional
         Gives BOS and EOS, and maps a toy language's words to ids; by default
         :func:`klcourse.lm.models.make_tokenizer`.
     max_new_tokens : int

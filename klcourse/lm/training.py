@@ -90,6 +90,10 @@ def distillation(teacher: torch.nn.Module, direction: str) -> Loss:
 class Trainer:
     """AdamW on ``loss`` over minibatches of ``sentences``, resumable.
 
+    Deterministic on one machine for a given seed (dropout is off in
+    :func:`klcourse.lm.models.tiny_gpt2`); another CPU can land on slightly
+    different weights, as floating-point rounding differs.
+
     Parameters
     ----------
     model : torch.nn.Module
@@ -104,10 +108,6 @@ class Trainer:
         Learning rate, finite and > 0.
     seed : int
         Seed of the batch draws, an int in ``[0, 2**32)``.
-
-    Deterministic on one machine for a given seed (dropout is off in
-    :func:`klcourse.lm.models.tiny_gpt2`); another CPU can land on slightly
-    different weights, as floating-point rounding differs.
     """
 
     def __init__(
