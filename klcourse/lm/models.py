@@ -123,7 +123,5 @@ def train_lm(
     """
     from klcourse.lm.training import Trainer  # training builds on this module
 
-    _args.instance(model, torch.nn.Module, "model")
-    steps = integer(steps, "steps", minimum=0)
     trainer = Trainer(model, sentences, batch_size=batch_size, lr=lr, seed=seed)
     return trainer.train(steps, progress=progress)

@@ -130,23 +130,6 @@ def sample_sequences(
     return out
 
 
-def _language_sequences(lang: ToyLanguage, tok) -> list[list[int]]:
-    return [
-        [tok.convert_tokens_to_ids(w) for w in words] + [tok.eos_token_id]
-        for words, _ in lang.sentences()
-    ]
-
-
-def _logprob(dist, sequences, tok, limit) -> np.ndarray:
-    if isinstance(dist, ToyLanguage):
-        words = [[tok.convert_ids_to_tokens(i) for i in s] for s in sequences]
-        eos = tok.eos_token
-        return np.array(
-            [dist.sentence_logprob(w[:-1]) if w and w[-1] == eos else -np.inf for w in words]
-        )
-    return sequence_logprob(dist, sequences, tok, limit)
-
-
 def sequence_kl(
     p: ToyLanguage | torch.nn.Module,
     q: ToyLanguage | torch.nn.Module,
@@ -224,8 +207,13 @@ def sequence_kl(
             f"when p or q is a toy language, got {limit}"
         )
     if isinstance(p, ToyLanguage):
-        seqs = _language_sequences(p, tok)
-        log_p, log_q = _logprob(p, seqs, tok, limit), _logprob(q, seqs, tok, limit)
+        sentences = [list(words) for words, _ in p.sentences()]
+        log_p = np.array([p.sentence_logprob(w) for w in sentences])
+        if isinstance(q, ToyLanguage):
+            log_q = np.array([q.sentence_logprob(w) for w in sentences])
+        else:  # the sentences as token ids, each ending with EOS
+            ids = [[*tok.convert_tokens_to_ids(w), tok.eos_token_id] for w in sentences]
+            log_q = sequence_logprob(q, ids, tok, limit)
         terms = np.where(np.isneginf(log_q), np.inf, log_p - log_q)
         return SequenceKL(max(float(np.exp(log_p) @ terms), 0.0), 0.0, 0)
     if isinstance(q, ToyLanguage):

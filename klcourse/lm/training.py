@@ -128,7 +128,6 @@ class Trainer:
             raise ValueError(f"lr must be finite and > 0, got {lr!r}")
         self.model, self.loss = model, cross_entropy if loss is None else loss
         self.data = encode(sentences, make_tokenizer())
-        self.size = len(sentences)
         self.generator = torch.Generator().manual_seed(check_seed(seed))
         self.optimiser = torch.optim.AdamW(model.parameters(), lr=rate, weight_decay=0.0)
         self.losses: list[float] = []
@@ -144,9 +143,9 @@ class Trainer:
         _args.instance(progress, bool, "progress")
         bar = {} if progress else {"disable": True}  # leave TQDM_DISABLE in charge when True
         self.model.train()
-        out = []
+        out, size = [], self.data["input_ids"].shape[0]
         for _ in tqdm(range(steps), desc="training", **bar):
-            idx = torch.randint(0, self.size, (self.batch_size,), generator=self.generator)
+            idx = torch.randint(0, size, (self.batch_size,), generator=self.generator)
             loss = self.loss(self.model, {k: v[idx] for k, v in self.data.items()})
             self.optimiser.zero_grad()
             loss.backward()
