@@ -174,6 +174,26 @@ def _chunk_grads(g, log_q, p, diff, need):
     return ga, gb
 
 
+def check_logit_pair(p_logits: object, q_logits: object) -> torch.dtype:
+    """Check two logit tensors as :func:`token_kl` takes them; return the dtype it
+    computes in (float32, or wider if an input is wider). NaN and ``+inf`` are
+    checked later, only in the rows whose KL is not finite."""
+    for name, x in (("p_logits", p_logits), ("q_logits", q_logits)):
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{name} must be a torch tensor, got {type(x).__name__}")
+        if not x.is_floating_point():
+            raise TypeError(f"{name} must hold floating-point logits, got dtype {x.dtype}")
+    if p_logits.shape != q_logits.shape:
+        raise ValueError(
+            f"logit shapes differ: {tuple(p_logits.shape)} and {tuple(q_logits.shape)}"
+        )
+    if p_logits.ndim == 0 or p_logits.shape[-1] == 0:
+        raise ValueError(
+            f"logits need a non-empty vocabulary axis, got shape {tuple(p_logits.shape)}"
+        )
+    return torch.promote_types(torch.promote_types(p_logits.dtype, q_logits.dtype), torch.float32)
+
+
 def token_kl(
     p_logits: torch.Tensor, q_logits: torch.Tensor, chunk_size: int | None = None
 ) -> torch.Tensor:
@@ -225,25 +245,12 @@ def token_kl(
     >>> token_kl(p, q)
     tensor([inf])
     """
-    for name, x in (("p_logits", p_logits), ("q_logits", q_logits)):
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"{name} must be a torch tensor, got {type(x).__name__}")
-        if not x.is_floating_point():
-            raise TypeError(f"{name} must hold floating-point logits, got dtype {x.dtype}")
-    if p_logits.shape != q_logits.shape:
-        raise ValueError(
-            f"logit shapes differ: {tuple(p_logits.shape)} and {tuple(q_logits.shape)}"
-        )
-    if p_logits.ndim == 0 or p_logits.shape[-1] == 0:
-        raise ValueError(
-            f"logits need a non-empty vocabulary axis, got shape {tuple(p_logits.shape)}"
-        )
+    dtype = check_logit_pair(p_logits, q_logits)
     vocab = p_logits.shape[-1]
     if chunk_size is None:
         chunk = max(1, CHUNK_ELEMENTS // vocab)
     else:
         chunk = integer(chunk_size, "chunk_size", minimum=1)
-    dtype = torch.promote_types(torch.promote_types(p_logits.dtype, q_logits.dtype), torch.float32)
     lead = p_logits.shape[:-1]
     flat = _TokenKL.apply(p_logits.reshape(-1, vocab), q_logits.reshape(-1, vocab), chunk, dtype)
     return flat.reshape(lead)

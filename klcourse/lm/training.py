@@ -1,14 +1,16 @@
 """One training loop for the toy language models, and the losses the chapters train with.
 
-A :class:`Trainer` holds the model, the encoded training sentences, a loss, an AdamW
-optimiser and a seeded batch generator. Calling :meth:`Trainer.train` again continues
-where the last call stopped: the optimiser keeps its moment estimates (a fresh
-optimiser every call restarts Adam's bias correction, which shows as a spike in the
-loss), and the batches continue the same random sequence.
+A :class:`Trainer` holds the model, the training data (encoded sentences, or tensors),
+a loss, an AdamW optimiser and a seeded batch generator. Calling
+:meth:`Trainer.train` again continues where the last call stopped: the optimiser
+keeps its moment estimates (a fresh optimiser every call restarts Adam's bias
+correction, which shows as a spike in the loss), and the batches continue the same
+random sequence.
 
-A loss is a function ``loss(model, batch) -> scalar tensor``, where ``batch`` holds
-``input_ids``, ``attention_mask`` and ``labels`` (as from
-:func:`klcourse.lm.models.encode`).
+A loss is a function ``loss(model, batch) -> scalar tensor``. For sentences of the toy
+language, ``batch`` holds ``input_ids``, ``attention_mask`` and ``labels`` (as from
+:func:`klcourse.lm.models.encode`); data given as tensors (such as the messages of
+:mod:`klcourse.lm.topics`) is batched as it is.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import torch
 
 from klcourse._checks import integer, real_number
 from klcourse.lm import _args
-from klcourse.lm.models import encode, make_tokenizer
 from klcourse.lm.token_kl import token_kl
 from klcourse.reproducibility import check_seed
 
@@ -87,8 +88,22 @@ def distillation(teacher: torch.nn.Module, direction: str) -> Loss:
     return loss
 
 
+def _batchable(data: object) -> dict[str, torch.Tensor]:
+    """Sentences encoded with the toy tokenizer, or tensors checked to share a first axis."""
+    if not isinstance(data, dict):
+        from klcourse.lm.models import encode, make_tokenizer  # transformers: slow to import
+
+        return encode(data, make_tokenizer())
+    if not data or not all(isinstance(v, torch.Tensor) and v.ndim >= 1 for v in data.values()):
+        raise TypeError(f"data as a dict must map names to tensors, got {data!r}")
+    rows = {k: v.shape[0] for k, v in data.items()}
+    if len(set(rows.values())) != 1 or 0 in rows.values():
+        raise ValueError(f"data's tensors need the same, non-zero first dimension, got {rows}")
+    return dict(data)
+
+
 class Trainer:
-    """AdamW on ``loss`` over minibatches of ``sentences``, resumable.
+    """AdamW on ``loss`` over minibatches of ``data``, resumable.
 
     Deterministic on one machine for a given seed (dropout is off in
     :func:`klcourse.lm.models.tiny_gpt2`); another CPU can land on slightly
@@ -98,8 +113,9 @@ class Trainer:
     ----------
     model : torch.nn.Module
         The model to train (in place).
-    sentences : list of list of str
-        Training sentences, as for :func:`klcourse.lm.models.encode`.
+    data : list of list of str, or dict of torch.Tensor
+        Training sentences, as for :func:`klcourse.lm.models.encode`; or tensors with
+        the same first dimension (one row per example), batched row-wise.
     loss : callable, optional
         ``loss(model, batch) -> scalar tensor``; by default :func:`cross_entropy`.
     batch_size : int
@@ -113,7 +129,7 @@ class Trainer:
     def __init__(
         self,
         model: torch.nn.Module,
-        sentences: list[list[str]],
+        data: list[list[str]] | dict[str, torch.Tensor],
         loss: Loss | None = None,
         batch_size: int = 64,
         lr: float = 3e-3,
@@ -127,7 +143,7 @@ class Trainer:
         if not (rate > 0 and math.isfinite(rate)):
             raise ValueError(f"lr must be finite and > 0, got {lr!r}")
         self.model, self.loss = model, cross_entropy if loss is None else loss
-        self.data = encode(sentences, make_tokenizer())
+        self.data = _batchable(data)
         self.generator = torch.Generator().manual_seed(check_seed(seed))
         self.optimiser = torch.optim.AdamW(model.parameters(), lr=rate, weight_decay=0.0)
         self.losses: list[float] = []
