@@ -20,7 +20,7 @@ from klcourse.fitting import fit_gaussian_to_mixture
 from klcourse.gaussians import gaussian_kl, gaussian_kl_mv
 from klcourse.reproducibility import set_seed, train_seed
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 __all__ = [
     "claim",

@@ -378,3 +378,71 @@ def test_chapter5_language_and_rl_numbers():
     values["exercise 2"] = math.exp(2) / (1 + math.exp(2))
     values["exercise 3"] = math.log(20)
     expect("05_language_models", values)
+
+
+# --- chapter 6 ------------------------------------------------------------------
+
+
+def test_chapter6_teacher_and_pooled_contexts():
+    from tests import topics_reference as ref
+
+    prefixes = {"no topic yet": (), "food": ("soup",), "sport": ("ball",), "both": ("soup", "ball")}
+    values = {}
+    for name, prefix in prefixes.items():
+        for w in ref.WORDS:
+            values[f"{name} {w}"] = ref.teacher(w, prefix)
+    expect("06_distillation_decoding", values, ".3f")
+    probs = {m: ref.message_prob(tuple(m.split())) for m in
+             ["soup good bread tea", "ball today goal ball", "soup ball tea good"]}  # fmt: skip
+    expect("06_distillation_decoding", probs, ".2e")
+    # states before word 2 are set by the first word alone
+    first = {w: ref.teacher(w, ()) for w in ref.WORDS}
+    weights = {
+        "none": first["good"] + first["today"],
+        "food": sum(first[w] for w in ("soup", "bread", "tea")),
+        "sport": sum(first[w] for w in ("ball", "goal", "race")),
+    }
+    rows = {"none": (), "food": ("soup",), "sport": ("ball",)}
+    tables = {s: np.array([ref.teacher(w, rows[s]) for w in ref.WORDS]) for s in rows}
+    average = sum(weights[s] * tables[s] for s in rows)
+
+    def pooled_reverse(logits):
+        r = special.softmax(logits)
+        return sum(weights[s] * kl(r, tables[s]) for s in rows)
+
+    best = optimize.minimize(pooled_reverse, np.zeros(8), method="BFGS", tol=1e-13).x
+    geometric = special.softmax(best)
+    expect("06_distillation_decoding", {f"w {s}": v for s, v in weights.items()})
+    expect(
+        "06_distillation_decoding",
+        {f"avg {i}": v for i, v in enumerate(average)}
+        | {f"geo {i}": v for i, v in enumerate(geometric)},
+        ".3f",
+    )
+    expect(
+        "06_distillation_decoding",
+        {"generic avg": average[6:].sum(), "generic geo": geometric[6:].sum()},
+    )
+
+
+def test_chapter6_decoding_and_exercises():
+    from tests import topics_reference as ref
+
+    p = np.array([ref.teacher(w, ()) for w in ref.WORDS])
+    order = np.sort(p)[::-1]
+    values = {}
+    for k in (1, 2, 4, 7):
+        kept = order[:k].sum()
+        top = np.where(p >= order[k - 1], p, 0) / kept
+        values[f"P(K) k={k}"] = kept
+        values[f"KL k={k}"] = kl(top, p)
+    nucleus = np.where(p >= order[2], p, 0) / order[:3].sum()  # 3 words reach 0.5
+    assert order[:2].sum() < 0.5 <= order[:3].sum()
+    values["top-p"] = kl(nucleus, p)
+    student = special.softmax([2.0, 0.0, -1.0])
+    teacher = special.softmax([0.0, 1.0, 0.5])
+    values["forward"] = kl(teacher, student)
+    values["reverse"] = kl(student, teacher)
+    values["top-2"] = -math.log(0.7)
+    values["middle"] = math.sqrt(0.04) / (math.sqrt(0.04) + 2 * math.sqrt(0.07))
+    expect("06_distillation_decoding", values)

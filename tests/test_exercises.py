@@ -4,13 +4,14 @@ import math
 
 import numpy as np
 import pytest
+from scipy import optimize, special
 from scipy.special import rel_entr
 
-from klcourse.exercises import Question, ch1, ch2, ch3, ch4, ch5
+from klcourse.exercises import Question, ch1, ch2, ch3, ch4, ch5, ch6
 
 ALL = [
     (name, q)
-    for mod in (ch1, ch2, ch3, ch4, ch5)
+    for mod in (ch1, ch2, ch3, ch4, ch5, ch6)
     for name, q in vars(mod).items()
     if isinstance(q, Question)
 ]
@@ -70,7 +71,16 @@ def test_every_answer_against_an_independent_oracle():
     assert ch5.q3._expected() == pytest.approx(math.log(20), rel=1e-15, abs=0)
     p = np.array([0.5, 0.2, 0.15, 0.1, 0.05])
     p_k = np.where(p >= 0.2, p, 0.0) / 0.7  # top-2, renormalised
-    assert ch5.q4._expected() == pytest.approx(rel_entr(p_k, p).sum(), rel=1e-14, abs=0)
+    assert ch6.q1._expected() == pytest.approx(rel_entr(p_k, p).sum(), rel=1e-14, abs=0)
+    student, teacher = special.softmax([2.0, 0.0, -1.0]), special.softmax([0.0, 1.0, 0.5])
+    assert ch6.q2._expected() == pytest.approx(rel_entr(student, teacher).sum(), rel=1e-14)
+
+    def pooled(logits):  # 1/2 D(r || p1) + 1/2 D(r || p2), minimised numerically
+        r = special.softmax(logits)
+        return 0.5 * rel_entr(r, [0.7, 0.2, 0.1]).sum() + 0.5 * rel_entr(r, [0.1, 0.2, 0.7]).sum()
+
+    best = special.softmax(optimize.minimize(pooled, np.zeros(3), tol=1e-14).x)
+    assert ch6.q3._expected() == pytest.approx(best[1], abs=1e-6)
     loaded_bits = -(5 * 0.1 * math.log2(0.1) + 0.5 * math.log2(0.5))
     assert ch1.q1._expected() == pytest.approx(loaded_bits, rel=1e-12)
     assert ch1.q3._expected() == pytest.approx(

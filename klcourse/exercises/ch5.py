@@ -38,11 +38,3 @@ q3 = Question(
     hint="KL(one-hot on y || uniform) = log(1 / (1/V)).",
     unit="nats",
 )
-q4 = Question(
-    lambda: -math.log(0.7),
-    hint=(
-        "p_k is p restricted to the two largest tokens and divided by their mass P(K); "
-        "sum p_k(v) log(p_k(v) / p(v)) over the kept tokens only."
-    ),
-    unit="nats",
-)
