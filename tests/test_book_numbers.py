@@ -514,14 +514,14 @@ def test_chapter7_adaptive_coefficient_and_exercises():
     def kl_at(b):
         return kl(special.softmax(np.log(ref) + r / b), ref)  # log space: no overflow
 
-    beta_hat = optimize.brentq(lambda b: kl_at(b) - 0.3, 1e-3, 10, xtol=1e-14)
+    beta_hat = optimize.brentq(lambda b: kl_at(b) / 2 - 0.15, 1e-3, 10, xtol=1e-14)  # per token
     p = special.softmax([1.0, 0.0, -1.0])
     q = special.softmax([0.0, 0.5, 0.2])
-    m = (p + q) / 2
+    m = 0.1 * p + 0.9 * q
     values = {
         "beta hat": beta_hat,
         "grad": 0.2 - 0.5,
-        "jsd": 0.5 * kl(p, m) + 0.5 * kl(q, m),
+        "jsd": 0.1 * kl(p, m) + 0.9 * kl(q, m),
     }
     expect("07_post_training_libraries", values)
     expect("07_post_training_libraries", {"beta": 0.05 * (1 + 0.2 * 256 / 10_000)}, ".6f")

@@ -18,14 +18,14 @@ def _jsd_half() -> float:
         e = np.exp(np.asarray(x) - max(x))
         return e / e.sum()
 
-    p, q = softmax([1.0, 0.0, -1.0]), softmax([0.0, 0.5, 0.2])
-    m = 0.5 * p + 0.5 * q
-    return float(0.5 * np.sum(p * np.log(p / m)) + 0.5 * np.sum(q * np.log(q / m)))
+    p, q = softmax([1.0, 0.0, -1.0]), softmax([0.0, 0.5, 0.2])  # teacher, student
+    m = 0.1 * p + 0.9 * q
+    return float(0.1 * np.sum(p * np.log(p / m)) + 0.9 * np.sum(q * np.log(q / m)))
 
 
 q2 = Question(
     _jsd_half,
-    hint="JSD_0.5 = 0.5 D(p || m) + 0.5 D(q || m) with m the average of the two.",
+    hint="beta D(p || m) + (1 - beta) D(q || m) with m = beta p + (1 - beta) q, p the teacher.",
     unit="nats",
 )
 q3 = Question(

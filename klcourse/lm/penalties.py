@@ -105,8 +105,9 @@ def kl_penalty(
 class AdaptiveKLController:
     """The KL coefficient of Ziegler et al. (2019), as verl and OpenRLHF update it.
 
-    After a batch with measured KL ``current_kl`` (per sequence, from the penalty's
-    samples) over ``n_steps`` sequences,
+    After a batch of ``n_steps`` responses whose penalty averages ``current_kl`` per
+    token (verl and OpenRLHF take the mean over each response's tokens, then over the
+    batch: ``target`` is a per-token KL),
 
     .. math:: \\beta \\leftarrow \\beta\\Big(1 + \\mathrm{clip}\\big(\\tfrac{\\mathrm{KL}}
         {\\mathrm{target}} - 1, -0.2, 0.2\\big) \\frac{n}{\\text{horizon}}\\Big).
