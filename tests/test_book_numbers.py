@@ -446,3 +446,82 @@ def test_chapter6_decoding_and_exercises():
     values["top-2"] = -math.log(0.7)
     values["middle"] = math.sqrt(0.04) / (math.sqrt(0.04) + 2 * math.sqrt(0.07))
     expect("06_distillation_decoding", values)
+
+
+# --- chapter 7 ------------------------------------------------------------------
+
+
+def chapter7_problem():
+    import torch
+
+    gen = torch.Generator().manual_seed(0)
+    ref1 = torch.softmax(torch.randn(4, generator=gen, dtype=torch.float64), 0).numpy()
+    ref2 = torch.softmax(torch.randn(4, 4, generator=gen, dtype=torch.float64), -1).numpy()
+    reward = (torch.rand(4, 4, generator=gen, dtype=torch.float64) * 2).numpy()
+    return ref1, ref2, reward
+
+
+def per_token_fixed_point(ref1, ref2, reward, beta, direction):
+    """Where a per-token penalty with the contexts' weights held fixed trains to: each
+    position maximises its expected reward minus beta times its own token KL.
+
+    reverse: pi(v) ∝ ref(v) e^{R(v)/beta}; forward: pi(v) = beta ref(v) / (lam - R(v)),
+    with lam > max R fixing the total at 1 (stationarity of R·pi - beta D(ref || pi)).
+    """
+
+    def best(ref, values):
+        if direction == "reverse":
+            w = ref * np.exp(values / beta)
+            return w / w.sum()
+        lam = optimize.brentq(
+            lambda x: (beta * ref / (x - values)).sum() - 1,
+            values.max() + 1e-12,
+            values.max() + beta * 10,
+            xtol=1e-15,
+        )
+        return beta * ref / (lam - values)
+
+    second = np.array([best(ref2[y1], reward[y1]) for y1 in range(4)])
+    first = best(ref1, (second * reward).sum(1))  # R(y1) = E_pi[r | y1]
+    return (first[:, None] * second).flatten()
+
+
+def test_chapter7_fixed_points_and_optimum():
+    ref1, ref2, reward = chapter7_problem()
+    beta, ref = 0.5, (ref1[:, None] * ref2).flatten()
+    r = reward.flatten()
+    optimum = ref * np.exp(r / beta) / (ref * np.exp(r / beta)).sum()
+
+    def value(pi):
+        return pi @ r - beta * kl(pi, ref)
+
+    values = {"J ref": value(ref), "J opt": value(optimum), "KL opt": kl(optimum, ref)}
+    for direction in ("reverse", "forward"):  # k2 (and k3 x ratio, k3+) / k3 as loss
+        pi = per_token_fixed_point(ref1, ref2, reward, beta, direction)
+        values |= {
+            f"{direction} gap": kl(pi, optimum),
+            f"{direction} KL": kl(pi, ref),
+            f"{direction} J": value(pi),
+        }
+    assert values["forward gap"] > 0.05 and values["reverse gap"] > 0.02
+    expect("07_post_training_libraries", values)
+
+
+def test_chapter7_adaptive_coefficient_and_exercises():
+    ref1, ref2, reward = chapter7_problem()
+    ref, r = (ref1[:, None] * ref2).flatten(), reward.flatten()
+
+    def kl_at(b):
+        return kl(special.softmax(np.log(ref) + r / b), ref)  # log space: no overflow
+
+    beta_hat = optimize.brentq(lambda b: kl_at(b) / 2 - 0.15, 1e-3, 10, xtol=1e-14)  # per token
+    p = special.softmax([1.0, 0.0, -1.0])
+    q = special.softmax([0.0, 0.5, 0.2])
+    m = 0.1 * p + 0.9 * q
+    values = {
+        "beta hat": beta_hat,
+        "grad": 0.2 - 0.5,
+        "jsd": 0.1 * kl(p, m) + 0.9 * kl(q, m),
+    }
+    expect("07_post_training_libraries", values)
+    expect("07_post_training_libraries", {"beta": 0.05 * (1 + 0.2 * 256 / 10_000)}, ".6f")

@@ -7,11 +7,11 @@ import pytest
 from scipy import optimize, special
 from scipy.special import rel_entr
 
-from klcourse.exercises import Question, ch1, ch2, ch3, ch4, ch5, ch6
+from klcourse.exercises import Question, ch1, ch2, ch3, ch4, ch5, ch6, ch7
 
 ALL = [
     (name, q)
-    for mod in (ch1, ch2, ch3, ch4, ch5, ch6)
+    for mod in (ch1, ch2, ch3, ch4, ch5, ch6, ch7)
     for name, q in vars(mod).items()
     if isinstance(q, Question)
 ]
@@ -80,6 +80,13 @@ def test_every_answer_against_an_independent_oracle():
         return 0.5 * rel_entr(r, [0.7, 0.2, 0.1]).sum() + 0.5 * rel_entr(r, [0.1, 0.2, 0.7]).sum()
 
     best = special.softmax(optimize.minimize(pooled, np.zeros(3), tol=1e-14).x)
+    p1 = special.softmax([1.0, 0.0, -1.0])  # ch7.q2: teacher; student below, beta = 0.1
+    q1 = special.softmax([0.0, 0.5, 0.2])
+    mix = 0.1 * p1 + 0.9 * q1
+    jsd = 0.1 * rel_entr(p1, mix).sum() + 0.9 * rel_entr(q1, mix).sum()
+    assert ch7.q2._expected() == pytest.approx(jsd, rel=1e-12)
+    assert ch7.q1._expected() == pytest.approx(-0.3, abs=1e-15)
+    assert ch7.q3._expected() == pytest.approx(0.050256, rel=1e-12)
     assert ch6.q3._expected() == pytest.approx(best[1], abs=1e-6)
     loaded_bits = -(5 * 0.1 * math.log2(0.1) + 0.5 * math.log2(0.5))
     assert ch1.q1._expected() == pytest.approx(loaded_bits, rel=1e-12)

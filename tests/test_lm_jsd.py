@@ -33,6 +33,25 @@ def logits(seed, shape=(6, 10), scale=3.0):
     return scale * torch.randn(shape, generator=gen, dtype=torch.float64)
 
 
+def test_endpoints_are_the_plain_kls_as_in_trl():
+    a, b = logits(10), logits(11)
+    assert torch.equal(generalized_jsd(a, b, 0.0), token_kl(a, b))  # forward
+    assert torch.equal(generalized_jsd(a, b, 1.0), token_kl(b, a))  # reverse
+    assert torch.equal(generalized_jsd(a, b, 0, temperature=2.0), token_kl(a / 2, b / 2))
+    # a jump, not a limit: just inside the interval the value is about beta * D(p || q)
+    assert generalized_jsd(a, b, 1e-6).max() < 1e-4 * generalized_jsd(a, b, 0.0).min()
+
+
+def test_temperature_divides_the_logits():
+    a, b = logits(12), logits(13)
+    torch.testing.assert_close(
+        generalized_jsd(a, b, 0.3, temperature=2.5), generalized_jsd(a / 2.5, b / 2.5, 0.3)
+    )
+    for bad, error in [(0.0, ValueError), (float("inf"), ValueError), ("1", TypeError)]:
+        with pytest.raises(error, match="temperature"):
+            generalized_jsd(a, b, 0.5, temperature=bad)
+
+
 def test_half_is_the_jensen_shannon_divergence():
     a, b = logits(0), logits(1)
     want = distance.jensenshannon(special.softmax(a.numpy(), -1), special.softmax(b.numpy(), -1),
@@ -93,8 +112,7 @@ def test_any_finite_logits_give_a_value_within_the_bound(x, beta):
 @pytest.mark.parametrize(
     "beta, error",
     [
-        (0.0, ValueError),
-        (1.0, ValueError),
+        (1.5, ValueError),
         (-0.1, ValueError),
         (float("nan"), ValueError),
         (True, TypeError),

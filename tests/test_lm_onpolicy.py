@@ -9,14 +9,8 @@ import pytest
 import torch
 from scipy import special, stats
 
-from klcourse.lm import generalized_jsd, token_kl
 from klcourse.lm.exact import compare, reverse_kl_gradients
-from klcourse.lm.onpolicy import (
-    on_policy,
-    sequence_reverse_kl,
-    teacher_forced,
-    token_divergence,
-)
+from klcourse.lm.onpolicy import on_policy, sequence_reverse_kl, teacher_forced
 from klcourse.lm.students import PositionalStudent
 from klcourse.lm.topics import WORDS, TopicTeacher
 from klcourse.lm.training import Trainer
@@ -44,20 +38,6 @@ def reference_token_kls(table, message, direction):
         a, b = (teacher_row, table[t]) if direction == "forward" else (table[t], teacher_row)
         total += special.rel_entr(a, b).sum()
     return total
-
-
-# --- the divergence switch -------------------------------------------------------
-
-
-def test_token_divergence_follows_trl_convention():
-    gen = torch.Generator().manual_seed(0)
-    t, s = (torch.randn(5, 8, generator=gen, dtype=torch.float64) for _ in range(2))
-    assert torch.equal(token_divergence(t, s, 0.0), token_kl(t, s))  # forward
-    assert torch.equal(token_divergence(t, s, 1.0), token_kl(s, t))  # reverse
-    assert torch.equal(token_divergence(t, s, 0.4), generalized_jsd(t, s, 0.4))
-    for bad, error in [(1.5, ValueError), (-0.5, ValueError), ("1", TypeError)]:
-        with pytest.raises(error, match="beta"):
-            token_divergence(t, s, bad)
 
 
 # --- the losses ---------------------------------------------------------------

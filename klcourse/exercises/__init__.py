@@ -5,7 +5,7 @@
 Not yet: your value is too small.
 """
 
-from klcourse.exercises import ch1, ch2, ch3, ch4, ch5, ch6
+from klcourse.exercises import ch1, ch2, ch3, ch4, ch5, ch6, ch7
 from klcourse.exercises._question import Question
 
-__all__ = ["Question", "ch1", "ch2", "ch3", "ch4", "ch5", "ch6"]
+__all__ = ["Question", "ch1", "ch2", "ch3", "ch4", "ch5", "ch6", "ch7"]

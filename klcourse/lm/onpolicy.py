@@ -11,8 +11,11 @@ where the contexts come from:
   D(student ‖ teacher) as a sum over every message, differentiated as a whole (the
   objective MiniLLM estimates with policy gradients, Gu et al., 2024).
 
-Each is a loss for :class:`klcourse.lm.training.Trainer`, with data given as
-``{"input_ids": teacher messages}``.
+The divergence is chosen by ``beta`` as in TRL's GKDTrainer
+(:func:`klcourse.lm.generalized_jsd`): 0 gives D(teacher ‖ student), 1 gives
+D(student ‖ teacher), a value between the generalized JSD. Each is a loss for
+:class:`klcourse.lm.training.Trainer`, with data given as ``{"input_ids": teacher
+messages}``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import torch
 from klcourse._checks import real_number
 from klcourse.lm import _args
 from klcourse.lm.jsd import generalized_jsd
-from klcourse.lm.token_kl import token_kl
 from klcourse.lm.topics import NextWordModel, TopicTeacher, log_prob
 from klcourse.lm.training import Loss
 from klcourse.reproducibility import check_seed
@@ -35,25 +37,10 @@ def _beta(beta: object) -> float:
     return b
 
 
-def token_divergence(
-    teacher_logp: torch.Tensor, student_logp: torch.Tensor, beta: float
-) -> torch.Tensor:
-    """Per-position divergence selected by ``beta`` in [0, 1], as TRL's GKDTrainer does:
-    0 gives D(teacher ‖ student) (forward), 1 gives D(student ‖ teacher) (reverse),
-    and a value between gives :func:`klcourse.lm.generalized_jsd` with weight
-    ``beta`` on the teacher."""
-    b = _beta(beta)
-    if b == 0:
-        return token_kl(teacher_logp, student_logp)
-    if b == 1:
-        return token_kl(student_logp, teacher_logp)
-    return generalized_jsd(teacher_logp, student_logp, b)
-
-
 def _on_contexts(teacher, student, ids, beta):
     with torch.no_grad():
         t = teacher.log_conditionals(ids)
-    return token_divergence(t, student.log_conditionals(ids), beta).sum(-1).mean()
+    return generalized_jsd(t, student.log_conditionals(ids), beta).sum(-1).mean()
 
 
 def teacher_forced(teacher: TopicTeacher, beta: float = 0.0) -> Loss:
