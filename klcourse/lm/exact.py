@@ -18,7 +18,7 @@ from klcourse._checks import real_number
 from klcourse.divergences import entropy, kl_divergence
 from klcourse.lm import _args
 from klcourse.lm.token_kl import token_kl
-from klcourse.lm.topics import NextWordModel, TopicTeacher, log_prob, valid
+from klcourse.lm.topics import NextWordModel, TopicTeacher, log_prob, token_log_probs, valid
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,10 @@ def reverse_kl_gradients(student: torch.nn.Module, teacher: TopicTeacher) -> Gra
         parts = torch.autograd.grad(value, params, retain_graph=True)
         return torch.cat([g.flatten() for g in parts])
 
-    log_cond = student.log_conditionals(every)
     with torch.no_grad():
         teacher_cond = teacher.log_conditionals(every)
-    f = token_kl(log_cond, teacher_cond)  # (messages, positions)
-    log_word = log_cond.gather(-1, every[..., None])[..., 0]
+    f = token_kl(student.log_conditionals(every), teacher_cond)  # (messages, positions)
+    log_word = token_log_probs(student, every)
     weight = log_word.sum(-1).exp()
     later = (f.sum(-1, keepdim=True) - f.cumsum(-1)).detach()  # sum over t > s of f_t
     return Gradients(

@@ -22,6 +22,14 @@ from klcourse._checks import real_number
 from klcourse.lm.token_kl import _log_softmax, check_logit_pair, token_kl
 
 
+def check_beta(beta: object) -> float:
+    """``beta`` as a float in [0, 1] (the mixture weight of the teacher)."""
+    b = real_number(beta, "beta")
+    if not 0 <= b <= 1:
+        raise ValueError(f"beta must lie in [0, 1], got {beta!r}")
+    return b
+
+
 def generalized_jsd(
     p_logits: torch.Tensor, q_logits: torch.Tensor, beta: float, temperature: float = 1.0
 ) -> torch.Tensor:
@@ -80,9 +88,7 @@ def generalized_jsd(
     >>> float(generalized_jsd(p, q, 0.0))  # beta = 0: D(P || Q)
     inf
     """
-    b = real_number(beta, "beta")
-    if not 0 <= b <= 1:
-        raise ValueError(f"beta must lie in [0, 1], got {beta!r}")
+    b = check_beta(beta)
     t = real_number(temperature, "temperature")
     if not (t > 0 and math.isfinite(t)):
         raise ValueError(f"temperature must be finite and > 0, got {temperature!r}")

@@ -22,19 +22,11 @@ from __future__ import annotations
 
 import torch
 
-from klcourse._checks import real_number
 from klcourse.lm import _args
-from klcourse.lm.jsd import generalized_jsd
+from klcourse.lm.jsd import check_beta, generalized_jsd
 from klcourse.lm.topics import NextWordModel, TopicTeacher, log_prob
 from klcourse.lm.training import Loss
 from klcourse.reproducibility import check_seed
-
-
-def _beta(beta: object) -> float:
-    b = real_number(beta, "beta")
-    if not 0 <= b <= 1:
-        raise ValueError(f"beta must lie in [0, 1], got {beta!r}")
-    return b
 
 
 def _on_contexts(teacher, student, ids, beta):
@@ -50,7 +42,7 @@ def teacher_forced(teacher: TopicTeacher, beta: float = 0.0) -> Loss:
     exactly the sequence-level D(teacher ‖ student), by the chain rule.
     """
     _args.instance(teacher, TopicTeacher, "teacher")
-    b = _beta(beta)
+    b = check_beta(beta)
 
     def loss(model, batch):
         return _on_contexts(teacher, model, batch["input_ids"], b)
@@ -67,7 +59,7 @@ def on_policy(teacher: TopicTeacher, beta: float = 1.0, seed: int = 0) -> Loss:
     student's own samples.
     """
     _args.instance(teacher, TopicTeacher, "teacher")
-    b = _beta(beta)
+    b = check_beta(beta)
     generator = torch.Generator().manual_seed(check_seed(seed))
 
     def loss(model, batch):

@@ -97,7 +97,7 @@ def kl_penalty(
         value = value.clamp(low, high)
     if not straight_through:
         return value
-    k2 = 0.5 * (logp - ref_logp) ** 2
+    k2 = estimate_kl(logp, ref_logp, "k2")
     return k2 - k2.detach() + value.detach()
 
 

@@ -81,6 +81,11 @@ class TabularPolicy(torch.nn.Module):
         return torch.stack([first, self.logits2[ids[:, 0]]], 1)
 
 
+def _flat_grad(policy: TabularPolicy, value: torch.Tensor) -> torch.Tensor:
+    g1, g2 = torch.autograd.grad(value, [policy.logits1, policy.logits2])
+    return torch.cat([g1.flatten(), g2.flatten()])
+
+
 def expected_gradient(
     policy: TabularPolicy, loss: SequenceLoss, sampler: torch.Tensor | None = None
 ) -> torch.Tensor:
@@ -100,16 +105,14 @@ def expected_gradient(
         weights = torch.as_tensor(sampler, dtype=torch.float64)
         if weights.shape != (policy.k**2,) or bool((weights < 0).any()):
             raise ValueError(f"sampler must hold {policy.k**2} probabilities, got {sampler!r}")
-    g1, g2 = torch.autograd.grad((weights * values).sum(), [policy.logits1, policy.logits2])
-    return torch.cat([g1.flatten(), g2.flatten()])
+    return _flat_grad(policy, (weights * values).sum())
 
 
 def objective_gradient(policy: TabularPolicy, objective: Callable) -> torch.Tensor:
     """The gradient of ``objective(policy) -> scalar``, flattened like
     :func:`expected_gradient`."""
     _args.instance(policy, TabularPolicy, "policy")
-    g1, g2 = torch.autograd.grad(objective(policy), [policy.logits1, policy.logits2])
-    return torch.cat([g1.flatten(), g2.flatten()])
+    return _flat_grad(policy, objective(policy))
 
 
 def fixed_point(

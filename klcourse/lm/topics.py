@@ -41,11 +41,15 @@ class NextWordModel(Protocol):
     def log_conditionals(self, ids: torch.Tensor) -> torch.Tensor: ...
 
 
+def token_log_probs(model: NextWordModel, ids: torch.Tensor) -> torch.Tensor:
+    """log model(word t | words before t) at every position of each message, (N, LENGTH)."""
+    return model.log_conditionals(ids).gather(-1, ids[..., None])[..., 0]
+
+
 def log_prob(model: NextWordModel, ids: torch.Tensor) -> torch.Tensor:
     """Natural-log probability of each message under ``model``: the sum over positions
     of log model(word t | words before t), shape (N,)."""
-    logp = model.log_conditionals(ids)
-    return logp.gather(-1, ids[..., None])[..., 0].sum(-1)
+    return token_log_probs(model, ids).sum(-1)
 
 
 def _probability(x: object, name: str, low: float, high: float) -> float:
@@ -86,10 +90,6 @@ class TopicTeacher:
         _probability(self.food, "food", 0.0, 1.0)
         _probability(self.generic, "generic", 0.0, 1.0)
         _probability(self.smoothing, "smoothing", 0.0, 1.0)
-
-    @property
-    def vocab_size(self) -> int:
-        return len(WORDS)
 
     def language_table(self) -> np.ndarray:
         """Next-word distribution of the unsmoothed language in each state, shape (4, V).
@@ -181,4 +181,13 @@ def decode(ids: torch.Tensor) -> list[str]:
     return [" ".join(WORDS[i] for i in row) for row in _ids(ids).tolist()]
 
 
-__all__ = ["LENGTH", "WORDS", "TopicTeacher", "decode", "log_prob", "states", "valid"]
+__all__ = [
+    "LENGTH",
+    "WORDS",
+    "TopicTeacher",
+    "decode",
+    "log_prob",
+    "states",
+    "token_log_probs",
+    "valid",
+]

@@ -159,7 +159,7 @@ class Trainer:
         _args.instance(progress, bool, "progress")
         bar = {} if progress else {"disable": True}  # leave TQDM_DISABLE in charge when True
         self.model.train()
-        out, size = [], self.data["input_ids"].shape[0]
+        out, size = [], next(iter(self.data.values())).shape[0]  # rows share it
         for _ in tqdm(range(steps), desc="training", **bar):
             idx = torch.randint(0, size, (self.batch_size,), generator=self.generator)
             loss = self.loss(self.model, {k: v[idx] for k, v in self.data.items()})
