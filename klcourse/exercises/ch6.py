@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+from scipy.special import softmax
 
 from klcourse.exercises._question import Question
 
@@ -18,10 +19,6 @@ q1 = Question(
 
 def _reverse_student_teacher() -> float:
     from klcourse.divergences import kl_divergence
-
-    def softmax(x):
-        e = np.exp(np.asarray(x) - max(x))
-        return e / e.sum()
 
     return float(kl_divergence(softmax([2.0, 0.0, -1.0]), softmax([0.0, 1.0, 0.5])))
 
