@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -28,6 +28,10 @@ class Question:
         Tolerances for accepting an answer.
     unit : str
         "nats", "bits" or "" — used to spot a unit mix-up.
+    mistakes : sequence of (callable, str)
+        Known wrong answers and what to say when one is given: each callable returns
+        the value of a typical mistake (for instance the divergence with its arguments
+        swapped), computed like ``solve``; the message names the mistake, not the answer.
 
     Examples
     --------
@@ -38,6 +42,11 @@ class Question:
     Not yet: your value looks like bits; this question asks for nats (natural log).
     >>> q.is_correct(1.7)
     False
+    >>> kl = Question(
+    ...     lambda: 0.2426, hint="", mistakes=[(lambda: 0.2939, "that is D(q‖p).")]
+    ... )
+    >>> kl.check(0.2939)
+    Not yet: that is D(q‖p).
     """
 
     def __init__(
@@ -48,12 +57,14 @@ class Question:
         rtol: float = 1e-3,
         atol: float = 1e-4,
         unit: str = "",
+        mistakes: Sequence[tuple[Callable[[], object], str]] = (),
     ) -> None:
         self._solve = solve
         self._hint = hint
         self.rtol = rtol
         self.atol = atol
         self.unit = unit
+        self.mistakes = tuple(mistakes)
 
     def _expected(self) -> np.ndarray:
         return np.asarray(self._solve(), dtype=float)
@@ -83,6 +94,11 @@ class Question:
             return "Not yet: your value looks like bits; this question asks for nats (natural log)."
         if self.unit == "bits" and self._close(got / _LN2, want):
             return "Not yet: your value looks like nats; this question asks for bits (log base 2)."
+        for wrong, message in self.mistakes:
+            value = np.asarray(wrong(), dtype=float)
+            if value.shape == want.shape and not self._close(value, want):
+                if self._close(got, value):
+                    return f"Not yet: {message}"
         if want.ndim == 0 and self._close(-got, want) and float(want) != 0:
             return "Not yet: the sign is flipped."
         if want.ndim == 0:

@@ -1,0 +1,183 @@
+r"""The best Gaussian for a 1-D Gaussian mixture under Amari's α-divergence.
+
+.. math::
+
+    D_\alpha(p \,\|\, q) = \frac{1 - \int p(x)^\alpha q(x)^{1-\alpha}\,dx}{\alpha (1 - \alpha)}
+
+tends to the forward KL :math:`D_{KL}(p\,\|\,q)` as α → 1 and to the reverse KL
+:math:`D_{KL}(q\,\|\,p)` as α → 0, so that fitting q for α from 1 down to 0 slides
+the fit from mass-covering to mode-seeking (Minka, "Divergence measures and message
+passing", 2005). For α strictly between 0 and 1, minimising :math:`D_\alpha` means
+maximising :math:`A = \int p^\alpha q^{1-\alpha}`; this module maximises ``log A``
+over ``(mu, log sigma)`` with its exact gradient.
+
+The integral is computed by Gauss–Legendre quadrature on panels whose break points
+sit at fixed multiples of the width of every Gaussian factor of the integrand
+(:math:`\sigma_i/\sqrt\alpha` for a component, :math:`\sigma/\sqrt{1-\alpha}` for q), so
+that a narrow component is never stepped over; 20 nodes per panel integrate such
+smooth panels to rounding error (the tests compare with ``scipy.integrate.quad``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.polynomial.legendre import leggauss
+from numpy.typing import ArrayLike
+from scipy.optimize import minimize
+from scipy.special import logsumexp
+
+from klcourse._checks import finite, positive, real_array, real_number
+from klcourse.fitting import _logpdf, _mixture, fit_gaussian_to_mixture, reverse_kl_to_mixture
+
+_NODES, _WEIGHTS = leggauss(20)
+#: Break points, in widths of each Gaussian factor, and how far out the panels go.
+_OFFSETS = np.array([-12, -8, -5, -3, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 5, 8, 12.0])
+
+
+def _alpha(alpha: object, closed: bool) -> float:
+    a = real_number(alpha, "alpha")
+    ok = 0.0 <= a <= 1.0 if closed else 0.0 < a < 1.0
+    if not ok:
+        where = "[0, 1]" if closed else "(0, 1)"
+        raise ValueError(f"alpha must lie in {where}, got {alpha!r}")
+    return a
+
+
+def _nodes(centres: np.ndarray, widths: np.ndarray, keep: tuple[float, float]):
+    """Quadrature nodes and weights on panels broken at each factor's offsets."""
+    breaks = (centres[:, None] + widths[:, None] * _OFFSETS).ravel()
+    lo, hi = keep
+    breaks = np.unique(np.clip(breaks, lo, hi))
+    half = np.diff(breaks) / 2
+    mid = breaks[:-1] + half
+    x = (mid[:, None] + half[:, None] * _NODES).ravel()
+    return x, (half[:, None] * _WEIGHTS).ravel()
+
+
+def _log_integrand(mu, sigma, w, m, s, a):
+    """Nodes x, log of the quadrature weights, log p(x), log q(x) for the α-integral.
+
+    ``a = 1`` gives the nodes for the forward KL, an integral against p alone.
+    """
+    if a == 1.0:
+        widths = np.append(s, sigma)
+        p_lo, p_hi = (m - 12 * s).min(), (m + 12 * s).max()
+        keep = (p_lo, p_hi)
+    else:
+        widths = np.append(s / math.sqrt(a), sigma / math.sqrt(1 - a))
+        # Outside p's range (or q's) the integrand is below e^-72 of its peak: integrate
+        # over where both ranges meet, or over both if they do not.
+        p_lo, p_hi = (m - 12 * widths[:-1]).min(), (m + 12 * widths[:-1]).max()
+        q_lo, q_hi = mu - 12 * widths[-1], mu + 12 * widths[-1]
+        keep = (max(p_lo, q_lo), min(p_hi, q_hi))
+        if keep[0] >= keep[1]:
+            keep = (min(p_lo, q_lo), max(p_hi, q_hi))
+    x, qw = _nodes(np.append(m, mu), widths, keep)
+    z = (x - mu) / sigma
+    log_q = -np.log(sigma) - 0.5 * np.log(2 * np.pi) - 0.5 * z**2
+    return x, np.log(qw), _logpdf(x, w, m, s), log_q
+
+
+def _log_a_and_grad(theta, w, m, s, a):
+    """log A and its gradient in (mu, log sigma)."""
+    mu, sigma = theta[0], math.exp(theta[1])
+    x, log_qw, log_p, log_q = _log_integrand(mu, sigma, w, m, s, a)
+    log_f = a * log_p + (1 - a) * log_q + log_qw
+    log_a = logsumexp(log_f)
+    share = np.exp(log_f - log_a)  # where A's mass lies; sums to 1
+    z = (x - mu) / sigma
+    grad = (1 - a) * np.array([share @ z / sigma, share @ (z**2 - 1)])
+    return log_a, grad
+
+
+def alpha_divergence_to_mixture(
+    mu: float, sigma: float, weights: ArrayLike, means: ArrayLike, stds: ArrayLike, alpha: float
+) -> float:
+    r"""Amari's :math:`D_\alpha(p\,\|\,q)` for the mixture p and q = N(mu, sigma²), in nats.
+
+    α = 1 is the forward KL :math:`D_{KL}(p\,\|\,q)` (integrated on the same panels),
+    α = 0 the reverse KL (:func:`klcourse.fitting.reverse_kl_to_mixture`).
+
+    Examples
+    --------
+    >>> d = alpha_divergence_to_mixture(0.0, 1.0, [1.0], [1.0], [1.0], 0.5)
+    >>> round(d, 6) == round(4 * (1 - math.exp(-1 / 8)), 6)  # 4 x squared Hellinger
+    True
+    """
+    a = _alpha(alpha, closed=True)
+    w, m, s = _mixture(weights, means, stds)
+    mu, sigma = float(finite(mu, "mu")), float(positive(sigma, "sigma"))
+    if a == 0.0:
+        return reverse_kl_to_mixture(mu, sigma, w, m, s)
+    if a == 1.0:
+        _, log_qw, log_p, log_q = _log_integrand(mu, sigma, w, m, s, 1.0)
+        return max(float(np.exp(log_p + log_qw) @ (log_p - log_q)), 0.0)
+    log_a, _ = _log_a_and_grad(np.array([mu, math.log(sigma)]), w, m, s, a)
+    return max(float(-math.expm1(log_a)) / (a * (1 - a)), 0.0)
+
+
+def fit_gaussian_alpha(
+    weights: ArrayLike,
+    means: ArrayLike,
+    stds: ArrayLike,
+    alpha: float,
+    init: tuple[float, float] | None = None,
+) -> tuple[float, float]:
+    r"""The Gaussian q = N(mu, sigma²) that minimises Amari's :math:`D_\alpha(p\,\|\,q)`.
+
+    Parameters
+    ----------
+    weights, means, stds : array_like
+        The mixture p, as for :func:`klcourse.fit_gaussian_to_mixture`.
+    alpha : float
+        In [0, 1]. α = 1 is the forward fit (moment matching, in closed form), α = 0
+        the reverse fit; in between, a quasi-Newton search maximises
+        :math:`\log\int p^\alpha q^{1-\alpha}`.
+    init : tuple of float, optional
+        ``(mu, sigma)`` to start from. For small α the objective has a local optimum
+        per mode, as the reverse KL does, and the search finds the one whose basin
+        holds the start. Defaults to the forward fit for α > 0 and to the heaviest
+        component for α = 0.
+
+    Returns
+    -------
+    tuple of float
+        ``(mu, sigma)``.
+
+    Examples
+    --------
+    >>> w, m, s = [0.4, 0.6], [-3.0, 3.0], [0.8, 1.0]
+    >>> [round(v, 3) for v in fit_gaussian_alpha(w, m, s, 1.0)]  # moment matching
+    [0.6, 3.082]
+    >>> [round(v, 2) for v in fit_gaussian_alpha(w, m, s, 0.1, init=(3.0, 1.0))]
+    [2.98, 1.02]
+    """
+    a = _alpha(alpha, closed=True)
+    w, m, s = _mixture(weights, means, stds)
+    if a == 1.0:
+        return fit_gaussian_to_mixture(w, m, s, "forward")
+    if a == 0.0:
+        return fit_gaussian_to_mixture(w, m, s, "reverse", init=init)
+    if init is None:
+        init = fit_gaussian_to_mixture(w, m, s, "forward")
+    start, _ = real_array(init, "init")
+    if start.shape != (2,):
+        raise ValueError(f"init must be a pair (mu, sigma), got {init!r}")
+    mu0, sigma0 = float(finite(start[0], "init mu")), float(positive(start[1], "init sigma"))
+
+    scale = 1.0 / (a * (1.0 - a))  # -log A is about a(1-a) D_alpha: keep its slope O(1)
+
+    def negative(theta):
+        log_a, grad = _log_a_and_grad(theta, w, m, s, a)
+        return -scale * log_a, -scale * grad
+
+    res = minimize(
+        negative,
+        np.array([mu0, math.log(sigma0)]),
+        jac=True,
+        method="BFGS",
+        options={"gtol": 1e-10, "maxiter": 500},
+    )
+    return float(res.x[0]), float(math.exp(res.x[1]))
