@@ -152,7 +152,7 @@ def fit_gaussian_alpha(
     >>> [round(v, 3) for v in fit_gaussian_alpha(w, m, s, 1.0)]  # moment matching
     [0.6, 3.082]
     >>> [round(v, 2) for v in fit_gaussian_alpha(w, m, s, 0.1, init=(3.0, 1.0))]
-    [2.98, 1.02]
+    [2.99, 1.01]
     """
     a = _alpha(alpha, closed=True)
     w, m, s = _mixture(weights, means, stds)

@@ -42,18 +42,15 @@ def f_divergence(
 ) -> float | np.ndarray:
     r"""One of the common f-divergences :math:`D_f(p\,\|\,q) = \sum_x q(x) f(p(x)/q(x))`.
 
-    ==============  ====================================  ===========================
-    ``kind``        value                                 :math:`f(t)`
-    ==============  ====================================  ===========================
-    ``"kl"``        :math:`\sum p \log(p/q)`              :math:`t \log t`
-    ``"reverse_kl"`` :math:`\sum q \log(q/p)`             :math:`-\log t`
-    ``"tv"``        :math:`\tfrac12\sum |p - q|`          :math:`\tfrac12 |t - 1|`
-    ``"hellinger"`` :math:`\tfrac12\sum (\sqrt p - \sqrt q)^2` :math:`\tfrac12(\sqrt t - 1)^2`
-    ``"chi2"``      :math:`\sum (p - q)^2 / q`            :math:`(t - 1)^2`
-    ``"js"``        :func:`klcourse.js_divergence`        see below
-    ==============  ====================================  ===========================
+    * ``"kl"``: :math:`\sum p \log(p/q)`, with :math:`f(t) = t \log t`;
+    * ``"reverse_kl"``: :math:`\sum q \log(q/p)`, with :math:`f(t) = -\log t`;
+    * ``"tv"``: :math:`\tfrac12\sum |p - q|`, with :math:`f(t) = \tfrac12 |t - 1|`;
+    * ``"hellinger"``: :math:`\tfrac12\sum (\sqrt p - \sqrt q)^2`, with
+      :math:`f(t) = \tfrac12(\sqrt t - 1)^2`;
+    * ``"chi2"``: :math:`\sum (p - q)^2 / q`, with :math:`f(t) = (t - 1)^2`;
+    * ``"js"``: :func:`klcourse.js_divergence`, with
+      :math:`f(t) = \tfrac12\big[t \log\frac{2t}{1+t} + \log\frac{2}{1+t}\big]`.
 
-    For JS, :math:`f(t) = \tfrac12\big[t \log\frac{2t}{1+t} + \log\frac{2}{1+t}\big]`.
     Total variation and squared Hellinger lie in [0, 1], JS in [0, log 2]; TV, JS
     and Hellinger are symmetric, and TV, √JS and √Hellinger are metrics. KL, reverse
     KL and χ² are infinite when the support of the second argument (of the first, for
