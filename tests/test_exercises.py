@@ -102,11 +102,11 @@ def test_chapter5_answers_and_the_swapped_direction():
     p, q = stats.norm(0, 1), stats.norm(0.5, 1.3)
     forward = integrate.quad(lambda x: p.pdf(x) * (p.logpdf(x) - q.logpdf(x)), -30, 30)[0]
     reverse = integrate.quad(lambda x: q.pdf(x) * (q.logpdf(x) - p.logpdf(x)), -30, 30)[0]
-    assert ch5.q3._expected() == pytest.approx(forward, rel=1e-10)
-    assert ch5.q3.diagnose(reverse) == (
+    assert ch5.q4._expected() == pytest.approx(forward, rel=1e-10)
+    assert ch5.q4.diagnose(reverse) == (
         "Not yet: that is D(q‖p): draw the samples from p, the first argument."
     )
-    assert ch5.q3.is_correct(forward + 0.012) and not ch5.q3.is_correct(forward + 0.03)
+    assert ch5.q4.is_correct(forward + 0.012) and not ch5.q4.is_correct(forward + 0.03)
     assert ch5.q1._expected() == pytest.approx(0.625, rel=1e-15)
     assert ch5.q2._expected() == pytest.approx(0.75, rel=1e-15)
 

@@ -263,3 +263,59 @@ def test_hostile_input(args, kind, alpha):
     check_outcome(lambda a, b: f_divergence(a, b, kind), args, ("p", "q"))
     check_outcome(lambda a, b: renyi_divergence(a, b, alpha), args, ("p", "q", "alpha"))
     check_outcome(lambda a, b: alpha_divergence(a, b, alpha), args, ("p", "q", "alpha"))
+
+
+# --- accuracy at the extremes (found in review), against mpmath at 60 digits -----------
+
+
+def mp_sum(p, q, alpha):
+    with mpmath.workdps(60):
+        p, q = mp_normalised(p, q)
+        al = mpmath.mpf(alpha)
+        return sum(a**al * b ** (1 - al) for a, b in zip(p, q, strict=True) if a > 0), al
+
+
+@pytest.mark.parametrize("gap", [2.0**-25, 2.0**-30, 2.0**-40])
+@pytest.mark.parametrize("alpha", [1e-6, 0.01, 0.5, 0.99, 2.0, 7.5])
+def test_nearly_equal_distributions_keep_their_digits(gap, alpha):
+    """D is about gap^2: forms with log p - log q or 1 - S lost all of it."""
+    p, q = np.array([0.375 + gap, 0.625 - gap]), np.array([0.375, 0.625])
+    s, al = mp_sum(p, q, alpha)
+    with mpmath.workdps(60):
+        renyi = float(mpmath.log(s) / (al - 1))
+        amari = float((1 - s) / (al * (1 - al)))
+    assert renyi_divergence(p, q, alpha) == pytest.approx(renyi, rel=1e-9)
+    if alpha < 1:
+        assert alpha_divergence(p, q, alpha) == pytest.approx(amari, rel=1e-9)
+    with mpmath.workdps(60):
+        hel = float(
+            sum(
+                (mpmath.sqrt(a) - mpmath.sqrt(b)) ** 2
+                for a, b in zip(*mp_normalised(p, q), strict=True)
+            )
+            / 2
+        )
+    assert f_divergence(p, q, "hellinger") == pytest.approx(hel, rel=1e-9)
+
+
+def test_a_row_does_not_depend_on_its_neighbours():
+    q = np.array([0.375, 0.625])
+    batch = np.array([[0.375 + 2.0**-30, 0.625 - 2.0**-30], [0.9, 0.1]])
+    for a in (0.01, 0.5, 2.0):
+        assert renyi_divergence(batch, q, a)[0] == renyi_divergence(batch[0], q, a)
+        if a < 1:
+            assert alpha_divergence(batch, q, a)[0] == alpha_divergence(batch[0], q, a)
+
+
+def test_extreme_orders():
+    p, q = [0.5, 0.5], [0.25, 0.75]
+    # the smallest orders: the limit D(q || p), not 0
+    assert alpha_divergence(p, q, 5e-324) == kc.kl_divergence(q, p)
+    assert alpha_divergence(p, q, 1e-310) == pytest.approx(kc.kl_divergence(q, p), rel=1e-15)
+    assert renyi_divergence(p, q, 1e-20) == pytest.approx(1e-20 * kc.kl_divergence(q, p), rel=1e-9)
+    # a huge order: the log of the largest ratio, not an overflow
+    assert renyi_divergence([0.9, 0.1], [0.1, 0.9], 1e308) == pytest.approx(math.log(9), rel=1e-15)
+    # a huge ratio at order 3: (1/2) log(0.125 / 1e-600), no overflow of p^3 / q^2
+    want = 0.5 * (math.log(0.125) + 600 * math.log(10))
+    assert renyi_divergence([0.5, 0.5], [1e-300, 1 - 1e-300], 3.0) == pytest.approx(want, rel=1e-12)
+    assert renyi_divergence(p, q, 0.5) > 0 and str(renyi_divergence(p, p, 0.5)) == "0.0"

@@ -14,7 +14,7 @@ q2 = Question(
 )
 # A k3 estimate from 100,000 samples has a standard error of 0.002-0.005 nats here
 # (q has wider tails than p, so the ratio q/p is unbounded, its square still integrable).
-q3 = Question(
+q4 = Question(
     lambda: gaussian_kl(0.0, 1.0, 0.5, 1.3),
     hint="Draw x from p = N(0, 1); estimate_kl(log p(x), log q(x), 'k3').mean().",
     rtol=0.0,
