@@ -34,13 +34,17 @@ from __future__ import annotations
 import numpy as np
 
 
-def shifted_expm1(w: np.ndarray, c: float, ell: np.ndarray) -> np.ndarray:
-    """``w * expm1(c * ell)``, by ``exp(c ell + log w) - w`` where ``expm1`` would overflow."""
+def shifted_expm1(
+    w: np.ndarray, c: float, ell: np.ndarray, log_w: np.ndarray | None = None
+) -> np.ndarray:
+    """``w * expm1(c * ell)`` for ``w >= 0``, by ``exp(c ell + log w) - w`` where ``expm1``
+    would overflow; ``log_w`` may be given when ``w`` itself has underflowed to 0."""
     x = c * ell
+    if log_w is None:
+        log_w = np.log(w)  # -inf for w = 0: the term is then 0, not exp(c ell)
     safe = np.where(x > 700, 0.0, x)
-    log_w = np.log(np.where(w > 0, w, 1.0))
-    big = np.exp(np.minimum(x + log_w, 709.0)) - w  # inf only if the term itself is
-    big = np.where(x + log_w > 709.0, np.inf, big)
+    tail = x + log_w
+    big = np.where(tail > 709.0, np.inf, np.exp(np.minimum(tail, 709.0)) - w)
     return np.where(x > 700, big, w * np.expm1(safe))
 
 

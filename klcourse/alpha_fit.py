@@ -29,9 +29,15 @@ from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 from scipy.stats import norm
 
-from klcourse._checks import finite, positive, real_array, real_number
+from klcourse._checks import finite, positive, real_number
 from klcourse._power_sums import power_excess, shifted_expm1
-from klcourse.fitting import _logpdf, _mixture, fit_gaussian_to_mixture, reverse_kl_to_mixture
+from klcourse.fitting import (
+    _logpdf,
+    _mixture,
+    fit_gaussian_to_mixture,
+    reverse_kl_to_mixture,
+    starting_point,
+)
 
 _NODES, _WEIGHTS = leggauss(20)
 #: Largest gradient component (in mu and log sigma) accepted at a fitted optimum.
@@ -107,7 +113,7 @@ def _divergence_and_grad(theta, w, m, s, a):
     d = float(power_excess(pw, qw, a) + q_out / a + p_out / (1 - a))
     z = (x - mu) / sigma
     with np.errstate(over="ignore", invalid="ignore"):
-        excess = shifted_expm1(qw, a, log_p - log_q)  # (p^a q^(1-a) - q) * weight
+        excess = shifted_expm1(qw, a, log_p - log_q, log_q + log_qw)  # (p^a q^(1-a) - q) w
     # ... and there expm1(a l) = -1: the tails of int q grad log q, in closed form
     phi_lo, phi_hi = norm.pdf(z_lo), norm.pdf(z_hi)
     inside = np.array([excess @ z / sigma, excess @ (z**2 - 1)])
@@ -187,10 +193,7 @@ def fit_gaussian_alpha(
         return fit_gaussian_to_mixture(w, m, s, "reverse", init=init)
     if init is None:
         init = fit_gaussian_to_mixture(w, m, s, "forward")
-    start, _ = real_array(init, "init")
-    if start.shape != (2,):
-        raise ValueError(f"init must be a pair (mu, sigma), got {init!r}")
-    mu0, sigma0 = float(finite(start[0], "init mu")), float(positive(start[1], "init sigma"))
+    mu0, sigma0 = starting_point(init)
 
     if a < _TINY_ORDER:
         return fit_gaussian_to_mixture(w, m, s, "reverse", init=(mu0, sigma0))

@@ -173,3 +173,11 @@ def test_a_search_that_cannot_converge_says_so(monkeypatch):
     monkeypatch.setattr(af, "_GTOL", 0.0)
     with pytest.raises(RuntimeError, match="did not converge"):
         fit_gaussian_alpha(W, M, S, 0.5)
+
+
+def test_a_start_where_q_underflows_on_most_nodes():
+    """From a narrow q far from p, q underflows to 0 at many nodes; the gradient used
+    log(1) for log(0) there and came out -inf (found by hypothesis)."""
+    mu, sigma = fit_gaussian_alpha(W, M, S, 0.9375, init=(-4.0, 0.25))
+    assert mu == pytest.approx(fit_gaussian_alpha(W, M, S, 0.9375)[0], abs=1e-6)
+    assert np.isfinite(sigma)
