@@ -37,7 +37,7 @@ test: $(STAMP)
 		--nbval --nbval-kernel-name klcourse-colab --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 ## make notebooks: turn chapters/*.md into executed book/*.ipynb (after editing a chapter
-## or klcourse); `make notebooks CHAPTERS=05_language_models` for one chapter
+## or klcourse); `make notebooks CHAPTERS=06_language_models` for one chapter
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py $(CHAPTERS)
 

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from klcourse._checks import as_pair, log_base, real_number, scalar_or_array
+from klcourse._power_sums import log_power_sum, power_excess
 from klcourse.divergences import js_divergence, kl_divergence
 
 #: The kinds :func:`f_divergence` knows, and whether each is measured in a log base.
@@ -42,18 +43,15 @@ def f_divergence(
 ) -> float | np.ndarray:
     r"""One of the common f-divergences :math:`D_f(p\,\|\,q) = \sum_x q(x) f(p(x)/q(x))`.
 
-    ==============  ====================================  ===========================
-    ``kind``        value                                 :math:`f(t)`
-    ==============  ====================================  ===========================
-    ``"kl"``        :math:`\sum p \log(p/q)`              :math:`t \log t`
-    ``"reverse_kl"`` :math:`\sum q \log(q/p)`             :math:`-\log t`
-    ``"tv"``        :math:`\tfrac12\sum |p - q|`          :math:`\tfrac12 |t - 1|`
-    ``"hellinger"`` :math:`\tfrac12\sum (\sqrt p - \sqrt q)^2` :math:`\tfrac12(\sqrt t - 1)^2`
-    ``"chi2"``      :math:`\sum (p - q)^2 / q`            :math:`(t - 1)^2`
-    ``"js"``        :func:`klcourse.js_divergence`        see below
-    ==============  ====================================  ===========================
+    * ``"kl"``: :math:`\sum p \log(p/q)`, with :math:`f(t) = t \log t`;
+    * ``"reverse_kl"``: :math:`\sum q \log(q/p)`, with :math:`f(t) = -\log t`;
+    * ``"tv"``: :math:`\tfrac12\sum |p - q|`, with :math:`f(t) = \tfrac12 |t - 1|`;
+    * ``"hellinger"``: :math:`\tfrac12\sum (\sqrt p - \sqrt q)^2`, with
+      :math:`f(t) = \tfrac12(\sqrt t - 1)^2`;
+    * ``"chi2"``: :math:`\sum (p - q)^2 / q`, with :math:`f(t) = (t - 1)^2`;
+    * ``"js"``: :func:`klcourse.js_divergence`, with
+      :math:`f(t) = \tfrac12\big[t \log\frac{2t}{1+t} + \log\frac{2}{1+t}\big]`.
 
-    For JS, :math:`f(t) = \tfrac12\big[t \log\frac{2t}{1+t} + \log\frac{2}{1+t}\big]`.
     Total variation and squared Hellinger lie in [0, 1], JS in [0, log 2]; TV, JS
     and Hellinger are symmetric, and TV, √JS and √Hellinger are metrics. KL, reverse
     KL and χ² are infinite when the support of the second argument (of the first, for
@@ -106,8 +104,10 @@ def f_divergence(
     if kind == "tv":
         d = 0.5 * np.abs(p - q).sum(axis=-1)
         return scalar_or_array(np.clip(d, 0.0, 1.0))
-    if kind == "hellinger":
-        d = 0.5 * ((np.sqrt(p) - np.sqrt(q)) ** 2).sum(axis=-1)
+    if kind == "hellinger":  # sqrt p - sqrt q as (p - q) / (sqrt p + sqrt q): no cancellation
+        roots = np.sqrt(p) + np.sqrt(q)
+        gap = np.divide(p - q, roots, out=np.zeros_like(roots), where=roots > 0)
+        d = 0.5 * (gap**2).sum(axis=-1)
         return scalar_or_array(np.clip(d, 0.0, 1.0))
     diff = p - q  # chi2: (p - q) * ((p - q) / q), so that tiny differences do not underflow
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -130,34 +130,23 @@ def _log_ratio(p: np.ndarray, q: np.ndarray) -> np.ndarray:
         return np.where(p > 0, np.log(np.where(p > 0, p, 1.0)) - np.log(q), 0.0)
 
 
-def _log_moment(p: np.ndarray, q: np.ndarray, t: float) -> np.ndarray:
-    r"""``log sum_x p (p/q)^t`` over ``p > 0``, with ``t = alpha - 1 != 0``.
+#: Below this order the limit (alpha -> 0) is exact to double precision, and alpha * x
+#: would be subnormal.
+_TINY_ORDER = 1e-300
 
-    For small ``|t|`` the value is about ``t D(p‖q)``; it is computed as
-    ``log1p(sum p expm1(t r))`` so that dividing by ``t`` loses no digits (used where
-    every ``|t r| <= 1``, which holds for any input once ``|t| < 6e-4``). Elsewhere a
-    shifted log-sum-exp keeps huge and tiny terms finite. Both divide by ``sum p``,
-    which is 1 up to the rounding of the input.
-    """
-    r = _log_ratio(p, q)
-    support = p > 0
-    mass = p.sum(axis=-1)
-    with np.errstate(invalid="ignore", over="ignore"):
-        tr = np.where(support, t * r, -np.inf)  # t * inf is +-inf; never nan: r is not
-    finite_tr = np.where(np.isfinite(tr), np.abs(tr), 0.0)
-    if finite_tr.max() <= 1.0:  # then every term is in (-0.64 p, 1.72 p]: no overflow
-        with np.errstate(over="ignore"):
-            s = np.where(support, p * np.expm1(tr), 0.0).sum(axis=-1) / mass
-        met = np.any(np.isfinite(tr), axis=-1)  # some outcome of p that q has
-        with np.errstate(divide="ignore"):
-            return np.where(met | (t > 0), np.log1p(np.maximum(s, -1.0)), -np.inf)
+
+def _renyi_between(p: np.ndarray, q: np.ndarray, a: float) -> np.ndarray:
+    """Renyi's divergence for 0 < a < 1 and 1 < a < inf, per row."""
+    if a < _TINY_ORDER:  # D_a = a D(q||p) + O(a^2)
+        return a * kl_divergence(q, p) if np.ndim(p) == 1 else a * np.asarray(kl_divergence(q, p))
+    g = power_excess(p, q, a)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        exponent = np.where(support, np.log(np.where(support, p, 1.0)) + tr, -np.inf)
-        top = exponent.max(axis=-1, keepdims=True)
-        finite_top = np.where(np.isfinite(top), top, 0.0)
-        total = np.exp(exponent - finite_top).sum(axis=-1) / mass
-        out = np.log(total) + finite_top[..., 0]
-    return np.where(np.isposinf(top[..., 0]), np.inf, out)
+        x = a * (a - 1.0) * g  # S_a - 1, with S_a = sum p^a q^(1-a)
+        near_one = np.log1p(np.maximum(x, -0.5)) / (a - 1.0)
+        # Far from S_a = 1 (or where x overflows) there is no cancellation to avoid, and a
+        # shifted log-sum-exp keeps tiny and huge S_a, and huge a, in range.
+        far = log_power_sum(p, q, a - 1.0)
+    return np.where(np.isfinite(x) & (x > -0.5) & (x <= 1.0), near_one, far)
 
 
 def renyi_divergence(
@@ -211,8 +200,9 @@ def renyi_divergence(
         with np.errstate(divide="ignore"):
             d = -np.log(np.where(p > 0, q, 0.0).sum(axis=-1))
     else:
-        d = _log_moment(p, q, a - 1.0) / (a - 1.0)
-    return scalar_or_array(np.maximum(d, 0.0) / log_base(base))
+        d = _renyi_between(p, q, a)
+    d = np.maximum(d, 0.0) / log_base(base)
+    return scalar_or_array(d + 0.0)
 
 
 def alpha_divergence(p: ArrayLike, q: ArrayLike, alpha: float) -> float | np.ndarray:
@@ -239,8 +229,9 @@ def alpha_divergence(p: ArrayLike, q: ArrayLike, alpha: float) -> float | np.nda
     Returns
     -------
     float or ndarray
-        In nats for α ∈ {0, 1}; ``inf`` only at α = 1 (α = 0) when q (p) misses an
-        outcome of the other.
+        ``>= 0``. At α = 0 and 1 it is a KL divergence in nats; in between it is a
+        number without a unit (a power sum, not a log), finite whatever the supports.
+        ``inf`` only at α = 1 (α = 0) when q (p) misses an outcome of the other.
 
     Examples
     --------
@@ -258,9 +249,7 @@ def alpha_divergence(p: ArrayLike, q: ArrayLike, alpha: float) -> float | np.nda
         return kl_divergence(p, q)
     if a == 0.0:
         return kl_divergence(q, p)
-    # 1 - sum p^a q^(1-a) = 1 - exp(log moment), the log moment as in Renyi's divergence;
-    # -expm1 keeps the digits when p is close to q. The sum is symmetric under
-    # (p, q, a) -> (q, p, 1 - a); the form with |t| <= 1/2 keeps the digits near a = 0.
-    log_m = _log_moment(p, q, a - 1.0) if a >= 0.5 else _log_moment(q, p, -a)
-    d = -np.expm1(log_m) / (a * (1.0 - a))
-    return scalar_or_array(np.maximum(d, 0.0))
+    if a < _TINY_ORDER:  # the limit is exact to double precision here
+        return kl_divergence(q, p)
+    # A sum of non-negative terms: no cancellation when p is close to q or a to 0 or 1.
+    return scalar_or_array(power_excess(p, q, a) + 0.0)

@@ -75,6 +75,14 @@ def _logpdf(x, w, m, s):
     return logsumexp(comp, axis=-1)
 
 
+def starting_point(init: object) -> tuple[float, float]:
+    """``init`` as a validated pair ``(mu, sigma)``: mu finite, sigma finite and > 0."""
+    start, _ = real_array(init, "init")
+    if start.shape != (2,):
+        raise ValueError(f"init must be a pair (mu, sigma), got {init!r}")
+    return float(finite(start[0], "init mu")), float(positive(start[1], "init sigma"))
+
+
 def reverse_kl_to_mixture(
     mu: float, sigma: float, weights: ArrayLike, means: ArrayLike, stds: ArrayLike
 ) -> float:
@@ -160,10 +168,7 @@ def fit_gaussian_to_mixture(
     if init is None:
         k = int(np.argmax(w))
         init = (m[k], s[k])
-    start, _ = real_array(init, "init")
-    if start.shape != (2,):
-        raise ValueError(f"init must be a pair (mu, sigma), got {init!r}")
-    mu0, sigma0 = float(finite(start[0], "init mu")), float(positive(start[1], "init sigma"))
+    mu0, sigma0 = starting_point(init)
     problem = Standardised(w, m, s)
     theta0 = problem.to_theta(mu0, sigma0)
     if not np.isfinite(theta0).all():

@@ -98,8 +98,9 @@ def conditional_entropy(joint: ArrayLike, base: float | None = None) -> float:
 
     Parameters
     ----------
-    joint : array_like, shape (n_x, n_y)
-        ``P(X=x, Y=y)``; all entries together sum to 1 (see the module docstring).
+    joint : array_like
+        A 2-D table ``joint[x, y] = P(X=x, Y=y)``; all entries together sum to 1 (see
+        the module docstring).
     base : float, optional
         ``None`` (default) for nats, ``2`` for bits.
 
@@ -136,8 +137,9 @@ def mutual_information(joint: ArrayLike, base: float | None = None) -> float:
 
     Parameters
     ----------
-    joint : array_like, shape (n_x, n_y)
-        ``P(X=x, Y=y)``; all entries together sum to 1 (see the module docstring).
+    joint : array_like
+        A 2-D table ``joint[x, y] = P(X=x, Y=y)``; all entries together sum to 1 (see
+        the module docstring).
     base : float, optional
         ``None`` (default) for nats, ``2`` for bits.
 

@@ -137,3 +137,47 @@ def test_hostile_input(args, alpha):
     names = ("weights", "means", "stds", "alpha", "mu", "sigma")
     check_outcome(lambda *a: fit_gaussian_alpha(*a, 0.5), args, names)
     check_outcome(lambda a: alpha_divergence_to_mixture(0.0, 1.0, W, M, S, a), [alpha], names)
+
+
+def test_values_near_the_ends_are_continuous_found_in_review():
+    """1 - A cancelled near alpha = 0 and 1 (0.889 for 0.543 at 1 - 1e-15); q wider than p
+    also needs q's mass outside p's range."""
+    fwd, rev = fit_gaussian_to_mixture(W, M, S, "forward"), (0.5, 2.0)
+    d1 = alpha_divergence_to_mixture(*fwd, W, M, S, 1.0)
+    d0 = alpha_divergence_to_mixture(*rev, W, M, S, 0.0)
+    for eps in (1e-6, 1e-9, 1e-12, 1e-15):
+        assert alpha_divergence_to_mixture(*fwd, W, M, S, 1 - eps) == pytest.approx(
+            d1, rel=2 * eps + 1e-12
+        )
+        assert alpha_divergence_to_mixture(*rev, W, M, S, eps) == pytest.approx(
+            d0, rel=2 * eps + 1e-10
+        )
+    two = ([0.5, 0.5], [-1.0, 1.0], [1.0, 1.0])
+    want = quad_alpha(0.0, 1.0, *two, 1e-6)  # quad's 1 - A is accurate enough at 1e-6
+    assert alpha_divergence_to_mixture(0.0, 1.0, *two, 1e-12) == pytest.approx(want, rel=1e-5)
+
+
+def test_tiny_alpha_fits_move_and_zero_is_never_negative():
+    start = (2.0, 2.0)
+    near0 = fit_gaussian_alpha(W, M, S, 1e-12, init=start)
+    rev = fit_gaussian_to_mixture(W, M, S, "reverse", init=start)
+    assert near0 == (pytest.approx(rev[0], abs=1e-6), pytest.approx(rev[1], abs=1e-6))
+    assert fit_gaussian_alpha(W, M, S, 1e-310, init=start) == rev
+    d = alpha_divergence_to_mixture(1.0, 1.0, [1.0], [1.0], [1.0], 1.0)
+    assert d == 0.0 and str(d) == "0.0"
+
+
+def test_a_search_that_cannot_converge_says_so(monkeypatch):
+    import klcourse.alpha_fit as af
+
+    monkeypatch.setattr(af, "_GTOL", 0.0)
+    with pytest.raises(RuntimeError, match="did not converge"):
+        fit_gaussian_alpha(W, M, S, 0.5)
+
+
+def test_a_start_where_q_underflows_on_most_nodes():
+    """From a narrow q far from p, q underflows to 0 at many nodes; the gradient used
+    log(1) for log(0) there and came out -inf (found by hypothesis)."""
+    mu, sigma = fit_gaussian_alpha(W, M, S, 0.9375, init=(-4.0, 0.25))
+    assert mu == pytest.approx(fit_gaussian_alpha(W, M, S, 0.9375)[0], abs=1e-6)
+    assert np.isfinite(sigma)

@@ -322,7 +322,7 @@ def test_chapter4_factorised_gaussian():
     assert "variances [0.19 0.19]" in printed("04_forward_reverse")
 
 
-def test_chapter4_estimator_table():
+def test_chapter5_estimator_table():
     from tests.test_estimators import exact_moments
 
     values = {}
@@ -331,10 +331,10 @@ def test_chapter4_estimator_table():
         for name, (mean, sd) in exact_moments(mu).items():
             values[f"{name} bias, mu={mu}"] = (mean - true_kl) / true_kl
             values[f"{name} sd, mu={mu}"] = sd / true_kl
-    expect("04_forward_reverse", values)
+    expect("05_estimating_kl", values)
 
 
-def test_chapter4_gradient_norms_and_gan():
+def test_chapter5_gradient_norms_and_gan():
     theta = np.array([0.5, -0.3, 1.2, 0.0, -1.0])
     ref = np.array([0.1, 0.3, 0.2, 0.25, 0.15])
     pi = special.softmax(theta)
@@ -343,11 +343,29 @@ def test_chapter4_gradient_norms_and_gan():
     p, q = np.array([0.3, 0.25, 0.2, 0.15, 0.1]), np.array([0.1, 0.1, 0.2, 0.3, 0.3])
     js = distance.jensenshannon(p, q) ** 2
     expect(
-        "04_forward_reverse",
+        "05_estimating_kl",
         {"reverse": np.linalg.norm(reverse_grad), "forward": np.linalg.norm(forward_grad)},
     )
-    expect("04_forward_reverse", {"GAN value": -math.log(4) + 2 * js}, ".6f")
-    expect("04_forward_reverse", {"sqrt 5": math.sqrt(5), "1 - rho^2": 0.75, "E k2": 0.625})
+    expect("05_estimating_kl", {"GAN value": -math.log(4) + 2 * js}, ".6f")
+    expect("04_forward_reverse", {"sqrt 5": math.sqrt(5), "1 - rho^2": 0.75})
+    expect("05_estimating_kl", {"E k2": 0.625, "D*": 0.75})
+
+
+def test_chapter5_k3_variance_and_exercise():
+    def k3_second_moment(s):  # E_p[(r - 1 - log r)^2], r = q/p, p = N(0,1), q = N(0, s^2)
+        def f(x):
+            log_r = stats.norm.logpdf(x, 0, s) - stats.norm.logpdf(x)
+            return stats.norm.pdf(x) * (np.exp(log_r) - 1 - log_r) ** 2
+
+        return integrate.quad(f, -12, 12, limit=200)[0]
+
+    kl_07, kl_3 = norm_kl_quad(0, 1, 0, 0.7), norm_kl_quad(0, 1, 0, 3.0)
+    sd = math.sqrt(k3_second_moment(0.7) - kl_07**2)
+    expect("05_estimating_kl", {"KL 0.7": kl_07, "KL 3": kl_3, "true sd": sd})
+    text = printed("05_estimating_kl")
+    assert "true sd infinite" in text
+    closed = norm_kl_quad(0, 1, 0.5, 1.3)
+    assert f"closed form {closed:.3f} nats" in text
 
 
 # --- chapter 5 ------------------------------------------------------------------
@@ -377,7 +395,7 @@ def test_chapter5_language_and_rl_numbers():
     values["optimal objective"] = beta * math.log(ref @ np.exp(reward / beta))
     values["exercise 2"] = math.exp(2) / (1 + math.exp(2))
     values["exercise 3"] = math.log(20)
-    expect("05_language_models", values)
+    expect("06_language_models", values)
 
 
 # --- chapter 6 ------------------------------------------------------------------
@@ -391,10 +409,10 @@ def test_chapter6_teacher_and_pooled_contexts():
     for name, prefix in prefixes.items():
         for w in ref.WORDS:
             values[f"{name} {w}"] = ref.teacher(w, prefix)
-    expect("06_distillation_decoding", values, ".3f")
+    expect("07_distillation_decoding", values, ".3f")
     probs = {m: ref.message_prob(tuple(m.split())) for m in
              ["soup good bread tea", "ball today goal ball", "soup ball tea good"]}  # fmt: skip
-    expect("06_distillation_decoding", probs, ".2e")
+    expect("07_distillation_decoding", probs, ".2e")
     # states before word 2 are set by the first word alone
     first = {w: ref.teacher(w, ()) for w in ref.WORDS}
     weights = {
@@ -412,15 +430,15 @@ def test_chapter6_teacher_and_pooled_contexts():
 
     best = optimize.minimize(pooled_reverse, np.zeros(8), method="BFGS", tol=1e-13).x
     geometric = special.softmax(best)
-    expect("06_distillation_decoding", {f"w {s}": v for s, v in weights.items()})
+    expect("07_distillation_decoding", {f"w {s}": v for s, v in weights.items()})
     expect(
-        "06_distillation_decoding",
+        "07_distillation_decoding",
         {f"avg {i}": v for i, v in enumerate(average)}
         | {f"geo {i}": v for i, v in enumerate(geometric)},
         ".3f",
     )
     expect(
-        "06_distillation_decoding",
+        "07_distillation_decoding",
         {"generic avg": average[6:].sum(), "generic geo": geometric[6:].sum()},
     )
 
@@ -445,7 +463,7 @@ def test_chapter6_decoding_and_exercises():
     values["reverse"] = kl(student, teacher)
     values["top-2"] = -math.log(0.7)
     values["middle"] = math.sqrt(0.04) / (math.sqrt(0.04) + 2 * math.sqrt(0.07))
-    expect("06_distillation_decoding", values)
+    expect("07_distillation_decoding", values)
 
 
 # --- chapter 7 ------------------------------------------------------------------
@@ -504,7 +522,7 @@ def test_chapter7_fixed_points_and_optimum():
             f"{direction} J": value(pi),
         }
     assert values["forward gap"] > 0.05 and values["reverse gap"] > 0.02
-    expect("07_post_training_libraries", values)
+    expect("08_post_training_libraries", values)
 
 
 def test_chapter7_adaptive_coefficient_and_exercises():
@@ -523,5 +541,167 @@ def test_chapter7_adaptive_coefficient_and_exercises():
         "grad": 0.2 - 0.5,
         "jsd": 0.1 * kl(p, m) + 0.9 * kl(q, m),
     }
-    expect("07_post_training_libraries", values)
-    expect("07_post_training_libraries", {"beta": 0.05 * (1 + 0.2 * 256 / 10_000)}, ".6f")
+    expect("08_post_training_libraries", values)
+    expect("08_post_training_libraries", {"beta": 0.05 * (1 + 0.2 * 256 / 10_000)}, ".6f")
+
+
+# --- chapter 9 ------------------------------------------------------------------
+
+
+def test_chapter9_entropies_and_mutual_information():
+    h = lambda p: stats.entropy(np.ravel(p))  # noqa: E731
+    hx, hy = h(LOADED), h([0.5, 0.5])  # the joint is the die itself (Y is a function of X)
+    rho = 0.9
+    expect(
+        "09_information",
+        {
+            "H(X)": hx,
+            "H(Y)": hy,
+            "H(X|Y)": hx - hy,
+            "MI Gaussian": -0.5 * math.log(1 - rho**2),
+            "fair vs loaded": kl(FAIR, LOADED),
+            "odd/even": kl([0.5, 0.5], [0.3, 0.7]),
+        },
+    )
+    misread = 0.7 * np.eye(6) + 0.3 * (1 - np.eye(6)) / 5
+    joint_xy = np.diag(FAIR) @ misread
+    joint_xz = np.stack([joint_xy[:, :5].sum(1), joint_xy[:, 5]], axis=1)
+
+    def mi(t):
+        return h(t.sum(0)) + h(t.sum(1)) - h(t)
+
+    expect(
+        "09_information",
+        {
+            "misread": kl(FAIR @ misread, LOADED @ misread),
+            "I(X;Y)": mi(joint_xy),
+            "I(X;Z)": mi(joint_xz),
+            "bits exercise": 1 - stats.entropy([0.1, 0.9], base=2),
+            "table exercise": mi(
+                np.array([[0.3, 0.05, 0.05], [0.05, 0.2, 0.05], [0.05, 0.05, 0.2]])
+            ),
+        },
+    )
+
+
+def test_chapter9_binned_gaussian_grows_towards_the_closed_form():
+    rho, text = 0.9, printed("09_information")
+    cov = [[1, rho], [rho, 1]]
+    edges = np.linspace(-6, 6, 5)  # the 4 x 4 bins, by the bivariate normal CDF
+    cdf = np.array(
+        [[stats.multivariate_normal.cdf([a, b], [0, 0], cov) for b in edges] for a in edges]
+    )
+    table = np.diff(np.diff(cdf, axis=0), axis=1)
+    table /= table.sum()
+    mi = stats.entropy(table.sum(0)) + stats.entropy(table.sum(1)) - stats.entropy(table.ravel())
+    assert f"{mi:.3f}" in text  # the chapter's grid is a midpoint rule: agree to 3 digits
+    values = [
+        float(line.split(":")[1].split()[0])
+        for line in text.splitlines()
+        if line.startswith("binned")
+    ]
+    assert values == sorted(values) and values[-1] <= -0.5 * math.log(1 - rho**2) + 5e-5
+
+
+def test_chapter9_f_divergence_table_and_triangle():
+    js = lambda a, b: distance.jensenshannon(a, b) ** 2  # noqa: E731
+    values = {}
+    for name, (a, b) in {"there": (FAIR, LOADED), "back": (LOADED, FAIR)}.items():
+        a, b = np.asarray(a), np.asarray(b)
+        values |= {
+            f"kl {name}": kl(a, b),
+            f"tv {name}": 0.5 * np.abs(a - b).sum(),
+            f"hellinger {name}": 1 - np.sqrt(a * b).sum(),
+            f"chi2 {name}": np.sum(a**2 / b) - 1,
+            f"js {name}": js(a, b),
+        }
+    x, y, z = np.array([0.5, 0.5]), np.array([0.75, 0.25]), np.array([0.9, 0.1])
+    values |= {
+        "KL direct": kl(x, z),
+        "KL detour": kl(x, y) + kl(y, z),
+        "sqrt JS direct": math.sqrt(js(x, z)),
+        "sqrt JS detour": math.sqrt(js(x, y)) + math.sqrt(js(y, z)),
+    }
+    expect("09_information", values)
+
+
+# --- chapter 10 -----------------------------------------------------------------
+
+
+def test_chapter10_alpha_renyi_and_exercises():
+    a_, b_ = np.array(FAIR), np.array(LOADED)
+    amari = lambda al: (1 - np.sum(a_**al * b_ ** (1 - al))) / (al * (1 - al))  # noqa: E731
+    renyi = lambda al: math.log(np.sum(a_**al * b_ ** (1 - al))) / (al - 1)  # noqa: E731
+    values = {f"amari {al}": amari(al) for al in (0.9, 0.5, 0.1)}
+    expect("10_alpha_fisher", values, ".6f")
+    expect(
+        "10_alpha_fisher",
+        {
+            "renyi 0.5": renyi(0.5),
+            "renyi 2": renyi(2.0),
+            "renyi inf": math.log(5 / 3),
+            "fisher coin": 1 / 0.21,
+            "alpha 0.3 exercise": amari(0.3),
+        },
+    )
+
+
+def test_chapter10_fits_and_divergences():
+    """Each printed D_alpha, recomputed by quad at its printed fit (both branches)."""
+    text = printed("10_alpha_fisher").splitlines()
+    start = text.index("alpha | dial: mu, sigma, D_alpha | one mode: mu, sigma, D_alpha")
+    checked = 0
+    for line in text[start + 1 : start + 8]:
+        head, dial, mode = line.split("|")
+        al = float(head)
+        for part in (dial, mode):
+            m, s, d = (float(v) for v in part.split())
+
+            def f(x, al=al, m=m, s=s):
+                return np.exp(al * _mix_logpdf(x) + (1 - al) * stats.norm.logpdf(x, m, s))
+
+            area = integrate.quad(f, -30, 30, points=[-3, 3, m], limit=400)[0]
+            assert abs((1 - area) / (al * (1 - al)) - d) < 2e-4, line
+            checked += 1
+    assert checked == 14
+
+
+def test_chapter10_fisher_table_and_trust_region():
+    theta = np.array([0.5, -0.3, 1.2, 0.0, -1.0])
+    u = np.array([1.0, -2.0, 0.5, 0.0, 1.0]) / np.linalg.norm([1.0, -2.0, 0.5, 0.0, 1.0])
+    pi = special.softmax(theta)
+    fisher = np.diag(pi) - np.outer(pi, pi)
+    values = {}
+    for eps in (0.3, 0.1, 0.01, 0.001):
+        q = special.softmax(theta + eps * u)
+        quad = 0.5 * eps**2 * u @ fisher @ u
+        values[f"fwd {eps}"] = kl(pi, q) / quad
+        values[f"rev {eps}"] = kl(q, pi) / quad
+    expect("10_alpha_fisher", values, ".6f")
+    g = np.array([(0 - 2.0) / 9, 1 / 3 - (0.25 + 4) / 27])
+    f_inv_g = g * np.array([9.0, 4.5])
+    moved = {}
+    for eps in (0.1, 0.01, 0.001):
+        d = -np.sqrt(2 * eps / (g @ f_inv_g)) * f_inv_g
+        moved[f"budget {eps}"] = norm_kl_quad(0.0, 3.0, d[0], 3.0 + d[1])
+    expect("10_alpha_fisher", moved, ".5f")
+
+
+def test_misconceptions_keras_mse_and_backprop():
+    keras = 0.5 * math.log(0.5) + 0.5 * math.log(0.5 / 1e-7)  # third term: 1e-7 log 1 = 0
+    p = np.array([0.495, 0.495, 0.01])
+    loaded = np.array(LOADED)
+    expect(
+        "misconceptions",
+        {"keras": keras, "forward value": kl(LOADED, FAIR), "reverse value": kl(FAIR, LOADED)},
+    )
+    expect(
+        "misconceptions",
+        {"rare": kl(p, [0.485, 0.495, 0.02]), "common": kl(p, [0.485, 0.505, 0.01])},
+        ".5f",
+    )
+    # gradients w.r.t. uniform logits: forward u - loaded; reverse u * (log(u/loaded) - KL)
+    u = np.full(6, 1 / 6)
+    text = printed("misconceptions")
+    assert f"{(u - loaded)[0]:.4f}" in text
+    assert f"{(u * (np.log(u / loaded) - kl(u, loaded)))[0]:.4f}" in text

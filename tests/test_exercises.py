@@ -7,11 +7,11 @@ import pytest
 from scipy import optimize, special
 from scipy.special import rel_entr
 
-from klcourse.exercises import Question, ch1, ch2, ch3, ch4, ch5, ch6, ch7
+from klcourse.exercises import Question, ch1, ch2, ch3, ch4, ch5, ch6, ch7, ch8, ch9, ch10
 
 ALL = [
     (name, q)
-    for mod in (ch1, ch2, ch3, ch4, ch5, ch6, ch7)
+    for mod in (ch1, ch2, ch3, ch4, ch5, ch6, ch7, ch8, ch9, ch10)
     for name, q in vars(mod).items()
     if isinstance(q, Question)
 ]
@@ -65,35 +65,63 @@ def test_every_answer_against_an_independent_oracle():
     sentences = language_a().sentences()
     entropy = -sum(p * math.log(p) for _, p in sentences)
     tokens = sum(p * (len(s) + 1) for s, p in sentences)
-    assert ch5.q1._expected() == pytest.approx(entropy / tokens, rel=1e-12)
+    assert ch6.q1._expected() == pytest.approx(entropy / tokens, rel=1e-12)
     # pi*(1) = 0.5 e^{1/0.5} / (0.5 + 0.5 e^{1/0.5})
-    assert ch5.q2._expected() == pytest.approx(math.e**2 / (1 + math.e**2), rel=1e-12)
-    assert ch5.q3._expected() == pytest.approx(math.log(20), rel=1e-15, abs=0)
+    assert ch6.q2._expected() == pytest.approx(math.e**2 / (1 + math.e**2), rel=1e-12)
+    assert ch6.q3._expected() == pytest.approx(math.log(20), rel=1e-15, abs=0)
     p = np.array([0.5, 0.2, 0.15, 0.1, 0.05])
     p_k = np.where(p >= 0.2, p, 0.0) / 0.7  # top-2, renormalised
-    assert ch6.q1._expected() == pytest.approx(rel_entr(p_k, p).sum(), rel=1e-14, abs=0)
+    assert ch7.q1._expected() == pytest.approx(rel_entr(p_k, p).sum(), rel=1e-14, abs=0)
     student, teacher = special.softmax([2.0, 0.0, -1.0]), special.softmax([0.0, 1.0, 0.5])
-    assert ch6.q2._expected() == pytest.approx(rel_entr(student, teacher).sum(), rel=1e-14)
+    assert ch7.q2._expected() == pytest.approx(rel_entr(student, teacher).sum(), rel=1e-14)
 
     def pooled(logits):  # 1/2 D(r || p1) + 1/2 D(r || p2), minimised numerically
         r = special.softmax(logits)
         return 0.5 * rel_entr(r, [0.7, 0.2, 0.1]).sum() + 0.5 * rel_entr(r, [0.1, 0.2, 0.7]).sum()
 
     best = special.softmax(optimize.minimize(pooled, np.zeros(3), tol=1e-14).x)
-    p1 = special.softmax([1.0, 0.0, -1.0])  # ch7.q2: teacher; student below, beta = 0.1
+    p1 = special.softmax([1.0, 0.0, -1.0])  # ch8.q2: teacher; student below, beta = 0.1
     q1 = special.softmax([0.0, 0.5, 0.2])
     mix = 0.1 * p1 + 0.9 * q1
     jsd = 0.1 * rel_entr(p1, mix).sum() + 0.9 * rel_entr(q1, mix).sum()
-    assert ch7.q2._expected() == pytest.approx(jsd, rel=1e-12)
-    assert ch7.q1._expected() == pytest.approx(-0.3, abs=1e-15)
-    assert ch7.q3._expected() == pytest.approx(0.050256, rel=1e-12)
-    assert ch6.q3._expected() == pytest.approx(best[1], abs=1e-6)
+    assert ch8.q2._expected() == pytest.approx(jsd, rel=1e-12)
+    assert ch8.q1._expected() == pytest.approx(-0.3, abs=1e-15)
+    assert ch8.q3._expected() == pytest.approx(0.050256, rel=1e-12)
+    assert ch7.q3._expected() == pytest.approx(best[1], abs=1e-6)
     loaded_bits = -(5 * 0.1 * math.log2(0.1) + 0.5 * math.log2(0.5))
     assert ch1.q1._expected() == pytest.approx(loaded_bits, rel=1e-12)
     assert ch1.q3._expected() == pytest.approx(
         -(5 / 6 * math.log(0.1) + 1 / 6 * math.log(0.5)), rel=1e-12
     )
     assert ch1.q4._expected() == 4
+
+
+def test_chapter5_answers_and_the_swapped_direction():
+    from scipy import integrate, stats
+
+    p, q = stats.norm(0, 1), stats.norm(0.5, 1.3)
+    forward = integrate.quad(lambda x: p.pdf(x) * (p.logpdf(x) - q.logpdf(x)), -30, 30)[0]
+    reverse = integrate.quad(lambda x: q.pdf(x) * (q.logpdf(x) - p.logpdf(x)), -30, 30)[0]
+    assert ch5.q4._expected() == pytest.approx(forward, rel=1e-10)
+    assert ch5.q4.diagnose(reverse) == (
+        "Not yet: that is D(q‖p): draw the samples from p, the first argument."
+    )
+    assert ch5.q4.is_correct(forward + 0.012) and not ch5.q4.is_correct(forward + 0.03)
+    assert ch5.q1._expected() == pytest.approx(0.625, rel=1e-15)
+    assert ch5.q2._expected() == pytest.approx(0.75, rel=1e-15)
+
+
+def test_mistakes_are_named_only_when_they_differ_from_the_answer():
+    q = Question(
+        lambda: 1.0,
+        hint="",
+        mistakes=[(lambda: 2.0, "swapped."), (lambda: 1.0, "same."), (lambda: [2.0], "shape.")],
+    )
+    assert q.diagnose(2.0) == "Not yet: swapped."
+    assert q.diagnose(1.0) is None
+    assert q.diagnose(3.0) == "Not yet: your value is too large."
+    v = Question(lambda: [1.0, 2.0], hint="", mistakes=[(lambda: [2.0, 1.0], "reversed.")])
+    assert v.diagnose([2.0, 1.0]) == "Not yet: reversed."
 
 
 def test_diagnose_messages_exactly():
@@ -168,3 +196,15 @@ def test_entries_off_are_counted_with_the_questions_own_tolerances():
     assert rel.diagnose([105.0, 200.0]) == "Not yet: 1 of 2 entries are off."
     ab = Question(lambda: [0.0, 1.0], hint="", rtol=0.0, atol=0.5)
     assert ab.diagnose([0.4, 5.0]) == "Not yet: 1 of 2 entries are off."
+
+
+def test_chapter4_left_mode_against_an_independent_search():
+    from tests.test_book_numbers import _reverse_kl4
+
+    res = optimize.minimize(
+        lambda t: _reverse_kl4(t[0], math.exp(t[1])),
+        x0=[-4.0, math.log(0.5)],
+        method="Nelder-Mead",
+        options={"xatol": 1e-8, "fatol": 1e-13},
+    )
+    assert ch4.q3._expected() == pytest.approx(math.exp(res.x[1]), abs=1e-5)

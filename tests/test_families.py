@@ -39,8 +39,8 @@ def test_each_kind_is_its_generator_average(kind, pq):
 @given(pairs(allow_zeros=True))
 def test_against_scipy(pq):
     p, q = pq
-    m = (p + q) / 2
-    js = (scipy.special.rel_entr(p, m).sum() + scipy.special.rel_entr(q, m).sum()) / 2
+    s = p + q  # not the midpoint itself: (p + q) / 2 underflows at the smallest subnormal
+    js = (scipy.special.rel_entr(2 * p, s).sum() + scipy.special.rel_entr(2 * q, s).sum()) / 4
     if np.all(p > 0) and np.all(q > 0):  # scipy's jensenshannon gives nan at 0 / 0
         assert scipy.spatial.distance.jensenshannon(p, q) ** 2 == pytest.approx(js, rel=1e-7)
     assert f_divergence(p, q, "js") == pytest.approx(js, rel=1e-7, abs=1e-12)
@@ -161,9 +161,10 @@ def test_renyi_special_orders(pq):
     chi2, hel = f_divergence(p, q, "chi2"), f_divergence(p, q, "hellinger")
     if chi2 < math.inf:  # chi2 overflows before D_2 = log(1 + chi2) does
         assert renyi_divergence(p, q, 2.0) == pytest.approx(math.log1p(chi2), rel=1e-9, abs=1e-14)
-    if hel < 1:
+    overlap = np.sqrt(p * q).sum()  # D_1/2 = -2 log sum sqrt(pq) = -2 log(1 - hel)
+    if overlap > 0:
         assert renyi_divergence(p, q, 0.5) == pytest.approx(
-            -2 * math.log1p(-hel), rel=1e-9, abs=1e-14
+            -2 * math.log(overlap) if hel > 0.5 else -2 * math.log1p(-hel), rel=1e-9, abs=1e-14
         )
     assert renyi_divergence(p, q, 1.0) == kc.kl_divergence(p, q)
     support = p > 0
@@ -263,3 +264,59 @@ def test_hostile_input(args, kind, alpha):
     check_outcome(lambda a, b: f_divergence(a, b, kind), args, ("p", "q"))
     check_outcome(lambda a, b: renyi_divergence(a, b, alpha), args, ("p", "q", "alpha"))
     check_outcome(lambda a, b: alpha_divergence(a, b, alpha), args, ("p", "q", "alpha"))
+
+
+# --- accuracy at the extremes (found in review), against mpmath at 60 digits -----------
+
+
+def mp_sum(p, q, alpha):
+    with mpmath.workdps(60):
+        p, q = mp_normalised(p, q)
+        al = mpmath.mpf(alpha)
+        return sum(a**al * b ** (1 - al) for a, b in zip(p, q, strict=True) if a > 0), al
+
+
+@pytest.mark.parametrize("gap", [2.0**-25, 2.0**-30, 2.0**-40])
+@pytest.mark.parametrize("alpha", [1e-6, 0.01, 0.5, 0.99, 2.0, 7.5])
+def test_nearly_equal_distributions_keep_their_digits(gap, alpha):
+    """D is about gap^2: forms with log p - log q or 1 - S lost all of it."""
+    p, q = np.array([0.375 + gap, 0.625 - gap]), np.array([0.375, 0.625])
+    s, al = mp_sum(p, q, alpha)
+    with mpmath.workdps(60):
+        renyi = float(mpmath.log(s) / (al - 1))
+        amari = float((1 - s) / (al * (1 - al)))
+    assert renyi_divergence(p, q, alpha) == pytest.approx(renyi, rel=1e-9)
+    if alpha < 1:
+        assert alpha_divergence(p, q, alpha) == pytest.approx(amari, rel=1e-9)
+    with mpmath.workdps(60):
+        hel = float(
+            sum(
+                (mpmath.sqrt(a) - mpmath.sqrt(b)) ** 2
+                for a, b in zip(*mp_normalised(p, q), strict=True)
+            )
+            / 2
+        )
+    assert f_divergence(p, q, "hellinger") == pytest.approx(hel, rel=1e-9)
+
+
+def test_a_row_does_not_depend_on_its_neighbours():
+    q = np.array([0.375, 0.625])
+    batch = np.array([[0.375 + 2.0**-30, 0.625 - 2.0**-30], [0.9, 0.1]])
+    for a in (0.01, 0.5, 2.0):
+        assert renyi_divergence(batch, q, a)[0] == renyi_divergence(batch[0], q, a)
+        if a < 1:
+            assert alpha_divergence(batch, q, a)[0] == alpha_divergence(batch[0], q, a)
+
+
+def test_extreme_orders():
+    p, q = [0.5, 0.5], [0.25, 0.75]
+    # the smallest orders: the limit D(q || p), not 0
+    assert alpha_divergence(p, q, 5e-324) == kc.kl_divergence(q, p)
+    assert alpha_divergence(p, q, 1e-310) == pytest.approx(kc.kl_divergence(q, p), rel=1e-15)
+    assert renyi_divergence(p, q, 1e-20) == pytest.approx(1e-20 * kc.kl_divergence(q, p), rel=1e-9)
+    # a huge order: the log of the largest ratio, not an overflow
+    assert renyi_divergence([0.9, 0.1], [0.1, 0.9], 1e308) == pytest.approx(math.log(9), rel=1e-15)
+    # a huge ratio at order 3: (1/2) log(0.125 / 1e-600), no overflow of p^3 / q^2
+    want = 0.5 * (math.log(0.125) + 600 * math.log(10))
+    assert renyi_divergence([0.5, 0.5], [1e-300, 1 - 1e-300], 3.0) == pytest.approx(want, rel=1e-12)
+    assert renyi_divergence(p, q, 0.5) > 0 and str(renyi_divergence(p, p, 0.5)) == "0.0"

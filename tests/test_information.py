@@ -42,9 +42,10 @@ def test_against_scipy_entropies(t):
     assert conditional_entropy(t.T) == pytest.approx(hxy - hy, rel=1e-9, abs=1e-12)
     assert mutual_information(t) == pytest.approx(hx + hy - hxy, rel=1e-9, abs=1e-12)
     product = np.outer(t.sum(1), t.sum(0))
-    assert mutual_information(t) == pytest.approx(
-        scipy.stats.entropy(t.ravel(), product.ravel()), rel=1e-9, abs=1e-12
-    )
+    if np.all(product[t > 0] > 0):  # scipy's route fails (inf) where the product underflows
+        assert mutual_information(t) == pytest.approx(
+            scipy.stats.entropy(t.ravel(), product.ravel()), rel=1e-9, abs=1e-12
+        )
 
 
 @given(joints())

@@ -5,7 +5,19 @@
 Not yet: your value is too small.
 """
 
-from klcourse.exercises import ch1, ch2, ch3, ch4, ch5, ch6, ch7
+from klcourse.exercises import ch1, ch2, ch3, ch4, ch5, ch6, ch7, ch8, ch9, ch10
 from klcourse.exercises._question import Question
 
-__all__ = ["Question", "ch1", "ch2", "ch3", "ch4", "ch5", "ch6", "ch7"]
+__all__ = [
+    "Question",
+    "ch1",
+    "ch2",
+    "ch3",
+    "ch4",
+    "ch5",
+    "ch6",
+    "ch7",
+    "ch8",
+    "ch9",
+    "ch10",
+]

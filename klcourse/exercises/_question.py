@@ -28,8 +28,9 @@ class Question:
         Tolerances for accepting an answer.
     unit : str
         "nats", "bits" or "" — used to spot a unit mix-up.
-    mistakes : sequence of (callable, str)
-        Known wrong answers and what to say when one is given: each callable returns
+    mistakes : list of tuple
+        Pairs ``(wrong, message)``: known wrong answers and what to say when one is
+        given. Each callable ``wrong`` returns
         the value of a typical mistake (for instance the divergence with its arguments
         swapped), computed like ``solve``; the message names the mistake, not the answer.
 
@@ -90,15 +91,15 @@ class Question:
             return "Not yet: your answer contains NaN. Look for 0 * log(0) or 0 / 0."
         if self._close(got, want):
             return None
-        if self.unit == "nats" and self._close(got * _LN2, want):
-            return "Not yet: your value looks like bits; this question asks for nats (natural log)."
-        if self.unit == "bits" and self._close(got / _LN2, want):
-            return "Not yet: your value looks like nats; this question asks for bits (log base 2)."
         for wrong, message in self.mistakes:
             value = np.asarray(wrong(), dtype=float)
             if value.shape == want.shape and not self._close(value, want):
                 if self._close(got, value):
                     return f"Not yet: {message}"
+        if self.unit == "nats" and self._close(got * _LN2, want):
+            return "Not yet: your value looks like bits; this question asks for nats (natural log)."
+        if self.unit == "bits" and self._close(got / _LN2, want):
+            return "Not yet: your value looks like nats; this question asks for bits (log base 2)."
         if want.ndim == 0 and self._close(-got, want) and float(want) != 0:
             return "Not yet: the sign is flipped."
         if want.ndim == 0:

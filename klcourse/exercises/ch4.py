@@ -12,11 +12,8 @@ q2 = Question(
     hint="The reverse-KL factor has variance 1 / Lambda_ii, with Lambda the inverse covariance.",
 )
 q3 = Question(
-    lambda: 1.0**2 / 2 + 1.0**4 / 8,
-    hint="log r ~ N(-mu^2/2, mu^2) under p, and E[Y^2] = mean^2 + variance.",
-    unit="nats",
-)
-q4 = Question(
-    lambda: 0.3 / (0.3 + 0.1),
-    hint="Maximise p log D + q log(1 - D) for one outcome: set the derivative to zero.",
+    lambda: fit_gaussian_to_mixture(
+        [0.4, 0.6], [-3.0, 3.0], [0.8, 1.0], "reverse", init=(-3.0, 0.8)
+    )[1],
+    hint="fit_gaussian_to_mixture(W, M, S, 'reverse', init=(-3.0, 0.8)) returns (mu, sigma).",
 )

@@ -1,44 +1,40 @@
-"""Chapter 6 (distillation and decoding) exercise checks."""
+"""Chapter 6 (language models) exercise checks."""
 
 import math
 
-import numpy as np
-from scipy.special import softmax
-
 from klcourse.exercises._question import Question
 
+
+def _entropy_rate_a() -> float:
+    from klcourse.lm.language import language_a
+
+    lang = language_a()
+    tokens = sum(p * (len(s) + 1) for s, p in lang.sentences())  # words + EOS
+    return lang.entropy() / tokens
+
+
 q1 = Question(
-    lambda: -math.log(0.7),
+    _entropy_rate_a,
     hint=(
-        "p_k is p restricted to the two largest outcomes and divided by their mass P(K); "
-        "sum p_k(v) log(p_k(v) / p(v)) over the kept outcomes only."
+        "Divide the entropy of whole sentences by the expected number of predicted "
+        "tokens (words + EOS)."
     ),
     unit="nats",
 )
 
 
-def _reverse_student_teacher() -> float:
-    from klcourse.divergences import kl_divergence
+def _tilted() -> float:
+    from klcourse.lm.policy import kl_regularized_optimum  # imports torch via klcourse.lm
 
-    return float(kl_divergence(softmax([2.0, 0.0, -1.0]), softmax([0.0, 1.0, 0.5])))
+    return kl_regularized_optimum([0.5, 0.5], [0.0, 1.0], beta=0.5)[1]
 
 
 q2 = Question(
-    _reverse_student_teacher,
-    hint=(
-        "F.kl_div(input, target) computes D(target || input): put the student's "
-        "log-probabilities second."
-    ),
-    unit="nats",
+    _tilted,
+    hint="pi*(y) is proportional to pi_ref(y) exp(r(y) / beta).",
 )
-
-
-def _middle_word() -> float:
-    geometric = np.sqrt(np.array([0.7, 0.2, 0.1]) * np.array([0.1, 0.2, 0.7]))
-    return float(geometric[1] / geometric.sum())
-
-
 q3 = Question(
-    _middle_word,
-    hint="The reverse-KL optimum is proportional to the geometric mean p1^(1/2) p2^(1/2).",
+    lambda: math.log(20),
+    hint="KL(one-hot on y || uniform) = log(1 / (1/V)).",
+    unit="nats",
 )

@@ -1,34 +1,44 @@
-"""Chapter 7 (KL in post-training libraries) exercise checks."""
+"""Chapter 7 (distillation and decoding) exercise checks."""
 
+import math
+
+import numpy as np
 from scipy.special import softmax
 
 from klcourse.exercises._question import Question
 
 q1 = Question(
-    lambda: 0.2 - 0.5,
+    lambda: -math.log(0.7),
     hint=(
-        "Differentiate k3 = rho - 1 - log rho with rho = pi_ref / pi, weight by pi(y) "
-        "held fixed, and compare with pi - pi_ref."
+        "p_k is p restricted to the two largest outcomes and divided by their mass P(K); "
+        "sum p_k(v) log(p_k(v) / p(v)) over the kept outcomes only."
     ),
+    unit="nats",
 )
 
 
-def _jsd_half() -> float:
+def _reverse_student_teacher() -> float:
     from klcourse.divergences import kl_divergence
 
-    p, q = softmax([1.0, 0.0, -1.0]), softmax([0.0, 0.5, 0.2])  # teacher, student
-    m = 0.1 * p + 0.9 * q
-    return float(0.1 * kl_divergence(p, m) + 0.9 * kl_divergence(q, m))
+    return float(kl_divergence(softmax([2.0, 0.0, -1.0]), softmax([0.0, 1.0, 0.5])))
 
 
 q2 = Question(
-    _jsd_half,
-    hint="beta D(p || m) + (1 - beta) D(q || m) with m = beta p + (1 - beta) q, p the teacher.",
+    _reverse_student_teacher,
+    hint=(
+        "F.kl_div(input, target) computes D(target || input): put the student's "
+        "log-probabilities second."
+    ),
     unit="nats",
 )
+
+
+def _middle_word() -> float:
+    geometric = np.sqrt(np.array([0.7, 0.2, 0.1]) * np.array([0.1, 0.2, 0.7]))
+    return float(geometric[1] / geometric.sum())
+
+
 q3 = Question(
-    lambda: 0.05 * (1 + 0.2 * 256 / 10_000),
-    hint="The proportional error KL/target - 1 is clipped to [-0.2, 0.2] first.",
-    rtol=1e-6,
-    atol=1e-9,
+    _middle_word,
+    hint="The reverse-KL optimum is proportional to the geometric mean p1^(1/2) p2^(1/2).",
 )

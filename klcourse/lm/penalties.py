@@ -3,7 +3,7 @@ adaptive KL coefficient, and the DPO loss.
 
 Every library samples the response y from the policy π and compares log π(y_t | y_<t)
 with the reference's log π_ref(y_t | y_<t) at each sampled token. What it does with the
-comparison differs (chapter 7 maps the knobs):
+comparison differs (chapter 8 maps the knobs):
 
 - :func:`kl_penalty` computes the per-token value (k1, k2, k3 or abs; clamped or not;
   with the straight-through gradient that verl calls "+");
@@ -41,7 +41,7 @@ def kl_penalty(
 
     k1 and k3 average to :math:`D_{KL}(\pi\,\|\,\pi_{\text{ref}})` per token; k2 and abs
     do not. As a *loss*, differentiated as it stands, their expected gradients differ
-    again (chapter 7).
+    again (chapter 8).
 
     Parameters
     ----------
@@ -151,7 +151,7 @@ def dpo_loss(
     with :math:`y_w` the chosen and :math:`y_l` the rejected response (log-probabilities
     of whole sequences). Its minimiser, when preferences follow a Bradley-Terry model
     of a reward r, is the KL-regularised optimum :math:`\pi^\ast \propto
-    \pi_{\text{ref}} e^{r/\beta}` (chapter 7). ``beta`` is finite and > 0.
+    \pi_{\text{ref}} e^{r/\beta}` (chapter 8). ``beta`` is finite and > 0.
     """
     b = real_number(beta, "beta")
     if not (b > 0 and math.isfinite(b)):

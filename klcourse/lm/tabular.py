@@ -10,7 +10,7 @@ with the weights :math:`\\pi_\\theta(y)` held fixed. On a policy over few enough
 sequences this is a finite sum: :func:`expected_gradient` computes it, and
 :func:`fixed_point` follows it to where it vanishes, the point such a loss trains to.
 Comparing with the gradient and the optimum of a known objective says which objective
-a library's loss really optimises (chapter 7).
+a library's loss really optimises (chapter 8).
 """
 
 from __future__ import annotations
