@@ -33,6 +33,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Below this order a power sum's limit at a -> 0 is exact to double precision (and
+#: a * x would be subnormal): callers use the a = 0 value there.
+TINY_ORDER = 1e-300
+
 
 def shifted_expm1(
     w: np.ndarray, c: float, ell: np.ndarray, log_w: np.ndarray | None = None

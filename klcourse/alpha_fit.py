@@ -29,8 +29,9 @@ from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 from scipy.stats import norm
 
-from klcourse._checks import finite, positive, real_number
-from klcourse._power_sums import power_excess, shifted_expm1
+from klcourse._checks import finite, positive
+from klcourse._power_sums import TINY_ORDER, power_excess, shifted_expm1
+from klcourse.families import unit_order
 from klcourse.fitting import (
     _logpdf,
     _mixture,
@@ -42,19 +43,8 @@ from klcourse.fitting import (
 _NODES, _WEIGHTS = leggauss(20)
 #: Largest gradient component (in mu and log sigma) accepted at a fitted optimum.
 _GTOL = 1e-7
-#: Below this alpha the reverse KL is the alpha-divergence to double precision.
-_TINY_ORDER = 1e-300
 #: Break points, in widths of each Gaussian factor, and how far out the panels go.
 _OFFSETS = np.array([-12, -8, -5, -3, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 5, 8, 12.0])
-
-
-def _alpha(alpha: object, closed: bool) -> float:
-    a = real_number(alpha, "alpha")
-    ok = 0.0 <= a <= 1.0 if closed else 0.0 < a < 1.0
-    if not ok:
-        where = "[0, 1]" if closed else "(0, 1)"
-        raise ValueError(f"alpha must lie in {where}, got {alpha!r}")
-    return a
 
 
 def _nodes(centres: np.ndarray, widths: np.ndarray, keep: tuple[float, float]):
@@ -135,16 +125,14 @@ def alpha_divergence_to_mixture(
     >>> round(d, 6) == round(4 * (1 - math.exp(-1 / 8)), 6)  # 4 x squared Hellinger
     True
     """
-    a = _alpha(alpha, closed=True)
+    a = unit_order(alpha)
     w, m, s = _mixture(weights, means, stds)
     mu, sigma = float(finite(mu, "mu")), float(positive(sigma, "sigma"))
-    if a == 0.0:
-        return reverse_kl_to_mixture(mu, sigma, w, m, s)
     if a == 1.0:
         _, log_qw, log_p, log_q, _ = _log_integrand(mu, sigma, w, m, s, 1.0)
         d = float(np.exp(log_p + log_qw) @ (log_p - log_q))
         return d if d > 0 else 0.0  # rounding below 0 (and -0.0) reads as 0
-    if a < _TINY_ORDER:  # the reverse KL, exact to double precision
+    if a < TINY_ORDER:  # alpha = 0, or so close that the reverse KL is exact
         return reverse_kl_to_mixture(mu, sigma, w, m, s)
     d, _ = _divergence_and_grad(np.array([mu, math.log(sigma)]), w, m, s, a)
     return d
@@ -185,7 +173,7 @@ def fit_gaussian_alpha(
     >>> [round(v, 2) for v in fit_gaussian_alpha(w, m, s, 0.1, init=(3.0, 1.0))]
     [2.99, 1.01]
     """
-    a = _alpha(alpha, closed=True)
+    a = unit_order(alpha)
     w, m, s = _mixture(weights, means, stds)
     if a == 1.0:
         return fit_gaussian_to_mixture(w, m, s, "forward")
@@ -195,7 +183,7 @@ def fit_gaussian_alpha(
         init = fit_gaussian_to_mixture(w, m, s, "forward")
     mu0, sigma0 = starting_point(init)
 
-    if a < _TINY_ORDER:
+    if a < TINY_ORDER:
         return fit_gaussian_to_mixture(w, m, s, "reverse", init=(mu0, sigma0))
 
     def objective(theta):

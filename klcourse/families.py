@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from klcourse._checks import as_pair, log_base, real_number, scalar_or_array
-from klcourse._power_sums import log_power_sum, power_excess
+from klcourse._power_sums import TINY_ORDER, log_power_sum, power_excess
 from klcourse.divergences import js_divergence, kl_divergence
 
 #: The kinds :func:`f_divergence` knows, and whether each is measured in a log base.
@@ -124,21 +124,24 @@ def _order(alpha: object, name: str = "alpha") -> float:
     return a
 
 
+def unit_order(alpha: object) -> float:
+    """``alpha`` as a float in [0, 1], the orders of Amari's α-divergence."""
+    a = real_number(alpha, "alpha")
+    if not 0.0 <= a <= 1.0:  # NaN fails too
+        raise ValueError(f"alpha must lie in [0, 1], got {alpha!r}")
+    return a
+
+
 def _log_ratio(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """``log p - log q`` where ``p > 0`` (``inf`` where ``q = 0``); 0 elsewhere (unused)."""
     with np.errstate(divide="ignore"):
         return np.where(p > 0, np.log(np.where(p > 0, p, 1.0)) - np.log(q), 0.0)
 
 
-#: Below this order the limit (alpha -> 0) is exact to double precision, and alpha * x
-#: would be subnormal.
-_TINY_ORDER = 1e-300
-
-
 def _renyi_between(p: np.ndarray, q: np.ndarray, a: float) -> np.ndarray:
     """Renyi's divergence for 0 < a < 1 and 1 < a < inf, per row."""
-    if a < _TINY_ORDER:  # D_a = a D(q||p) + O(a^2)
-        return a * kl_divergence(q, p) if np.ndim(p) == 1 else a * np.asarray(kl_divergence(q, p))
+    if a < TINY_ORDER:  # D_a = a D(q||p) + O(a^2)
+        return a * np.asarray(kl_divergence(q, p))
     g = power_excess(p, q, a)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         x = a * (a - 1.0) * g  # S_a - 1, with S_a = sum p^a q^(1-a)
@@ -241,15 +244,11 @@ def alpha_divergence(p: ArrayLike, q: ArrayLike, alpha: float) -> float | np.nda
     >>> round(alpha_divergence(p, q, 0.0), 6) == round(kl_divergence(q, p), 6)
     True
     """
-    a = _order(alpha)
-    if a > 1:
-        raise ValueError(f"alpha must lie in [0, 1], got {alpha!r}")
+    a = unit_order(alpha)
     p, q = as_pair(p, q)
     if a == 1.0:
         return kl_divergence(p, q)
-    if a == 0.0:
-        return kl_divergence(q, p)
-    if a < _TINY_ORDER:  # the limit is exact to double precision here
+    if a < TINY_ORDER:  # alpha = 0, or so close that the limit is exact
         return kl_divergence(q, p)
     # A sum of non-negative terms: no cancellation when p is close to q or a to 0 or 1.
     return scalar_or_array(power_excess(p, q, a) + 0.0)

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from klcourse._checks import log_base, real_array, shorten, sum_tolerance
-from klcourse.divergences import _xlogy
+from klcourse.divergences import _xlogy, entropy
 
 
 def as_joint(joint: ArrayLike, name: str = "joint") -> np.ndarray:
@@ -64,10 +64,6 @@ def as_joint(joint: ArrayLike, name: str = "joint") -> np.ndarray:
     )
 
 
-def _entropy_of(p: np.ndarray) -> float:
-    return float(-_xlogy(p, p).sum()) + 0.0
-
-
 def joint_entropy(joint: ArrayLike, base: float | None = None) -> float:
     r"""Joint entropy H(X, Y) of a joint table.
 
@@ -78,8 +74,7 @@ def joint_entropy(joint: ArrayLike, base: float | None = None) -> float:
     >>> round(joint_entropy([[0.25, 0.25], [0.25, 0.25]], base=2), 6)
     2.0
     """
-    t = as_joint(joint)
-    return _entropy_of(t.ravel()) / log_base(base)
+    return entropy(as_joint(joint).ravel(), base)
 
 
 def conditional_entropy(joint: ArrayLike, base: float | None = None) -> float:
@@ -158,4 +153,5 @@ def mutual_information(joint: ArrayLike, base: float | None = None) -> float:
     # where p(x, y) > 0, both marginals are >= p(x, y) > 0: the logs are finite
     log_ratio = np.log(safe) - np.log(np.where(nz, px, 1.0)) - np.log(np.where(nz, py, 1.0))
     terms = np.where(nz, t * log_ratio, 0.0)
-    return max(float(terms.sum()), 0.0) / log_base(base)  # clip rounding noise below 0
+    mi = float(terms.sum()) / log_base(base)
+    return mi if mi > 0 else 0.0  # rounding noise below 0, and -0.0, read as 0

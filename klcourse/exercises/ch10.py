@@ -22,7 +22,6 @@ q2 = Question(
 q3 = Question(
     lambda: alpha_divergence(FAIR, LOADED, 0.3),
     hint="(1 - sum p^alpha q^(1 - alpha)) / (alpha (1 - alpha)) with p the fair die.",
-    unit="nats",
     mistakes=[
         (
             lambda: alpha_divergence(LOADED, FAIR, 0.3),
