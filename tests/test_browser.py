@@ -227,3 +227,233 @@ def test_repository_urls_come_from_config(site):
     text = (html / "book" / "01_entropy.html").read_text()
     assert f'href="{url}"' in text
     assert Path(html / "_static" / "mathjax" / "tex-chtml.js").exists()
+
+
+# ---- Reader experience at every width, in dark mode, in print -------------------------
+
+CHAPTER_PAGES = [f"book/{nb.stem}.html" for nb in CHAPTERS if nb.name[:2].isdigit()]
+
+
+def _open(browser, site, path, width, dark=False):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    if dark:  # pydata-sphinx-theme reads the mode from localStorage
+        page.add_init_script("localStorage.setItem('mode', 'dark');")
+    page.goto(f"{site[0]}/{path}", wait_until="networkidle")
+    _wait_for_math(page)
+    return page
+
+
+def _fail_with_screenshot(page, name, message):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    pytest.fail(message)
+
+
+@pytest.mark.parametrize("width", [390, 900])
+def test_sidebar_toggle_reaches_another_chapter_on_phones_and_tablets(browser, site, width):
+    page = _open(browser, site, "book/03_dice.html", width)
+    try:
+        link = page.locator(".bd-sidebar-primary a.reference.internal", has_text="Estimating KL")
+        assert not link.first.is_visible(), "the chapter list should start closed"
+        toggles = [t for t in page.locator(".primary-toggle").all() if t.is_visible()]
+        assert len(toggles) == 1, f"{len(toggles)} visible sidebar toggles"
+        toggles[0].click()
+        page.wait_for_timeout(500)
+        if not link.first.is_visible():
+            _fail_with_screenshot(page, f"nav_{width}.png", "toggle did not open the sidebar")
+        link.first.click()
+        page.wait_for_load_state("networkidle")
+        assert page.url.endswith("book/05_estimating_kl.html"), page.url
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_one_search_entry_per_page(browser, site, width):
+    for path in ["book/03_dice.html", "search.html", "book/intro.html"]:
+        page = _open(browser, site, path, width)
+        entries = page.evaluate(
+            """() => [...document.querySelectorAll(
+                    'input[type=search], input[name=q], button.search-button,'
+                    + ' .search-button-field')]
+                 .filter(e => e.offsetParent !== null)
+                 .filter(e => e.getBoundingClientRect().width > 0)
+                 .map(e => e.outerHTML.slice(0, 80))"""
+        )
+        if len(entries) != 1:
+            _fail_with_screenshot(
+                page, f"search_{width}.png", f"{path} at {width}px: {len(entries)} search entries"
+            )
+        page.close()
+
+
+_OVERFLOW = """() => {
+  const visible = e => e.offsetParent !== null;
+  const text = e => (e.textContent || '').trim().slice(0, 60).replace(/\\s+/g, ' ');
+  const blocks = [...document.querySelectorAll('article pre')].filter(visible)
+    .filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => `${e.scrollWidth}>${e.clientWidth}: ${text(e)}`);
+  const display = [...document.querySelectorAll('article div.math')].filter(visible)
+    .map(m => [m, m.querySelector('mjx-math')]).filter(([m, c]) => c)
+    .filter(([m, c]) => c.getBoundingClientRect().width > m.clientWidth + 1)
+    .map(([m, c]) => `${Math.round(c.getBoundingClientRect().width)}>${m.clientWidth}: ${text(m)}`);
+  const inline = [...document.querySelectorAll('article span.math')].filter(visible)
+    .map(m => [m, m.querySelector('mjx-math'), m.closest('p, li, td, dd, dt, div')])
+    .filter(([m, c, b]) => c && b && c.getBoundingClientRect().width > b.clientWidth + 1)
+    .map(([m, c, b]) =>
+      `${Math.round(c.getBoundingClientRect().width)}>${b.clientWidth}: ${text(m)}`);
+  const page = document.scrollingElement.scrollWidth - window.innerWidth;
+  return {blocks, display, inline, page};
+}"""
+
+
+def _content_pages(site):
+    return [p for p in _all_pages(site) if p.startswith("book/")]
+
+
+def test_code_outputs_and_formulas_fit_the_desktop_column(browser, site):
+    problems = {}
+    for path in _content_pages(site):
+        page = _open(browser, site, path, 1280)
+        r = page.evaluate(_OVERFLOW)
+        found = r["blocks"] + r["display"] + r["inline"]
+        if found or r["page"] > 0:
+            problems[path] = found[:5] + ([f"page {r['page']}px too wide"] if r["page"] else [])
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"wide_{Path(path).stem}.png"), full_page=True)
+        page.close()
+    assert problems == {}, f"wider than the column at 1280 px: {problems}"
+
+
+def test_formulas_are_broken_to_fit_a_phone(browser, site):
+    """At 390 px: no formula wider than its column, and no page that scrolls sideways.
+
+    Code may scroll sideways on a phone (its lines are up to 79 characters), but
+    maths and text may not.
+    """
+    problems = {}
+    for path in _content_pages(site):
+        page = _open(browser, site, path, 390)
+        r = page.evaluate(_OVERFLOW)
+        found = r["display"] + r["inline"]
+        if found or r["page"] > 0:
+            problems[path] = found[:5] + ([f"page {r['page']}px too wide"] if r["page"] else [])
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"phone_{Path(path).stem}.png"), full_page=True)
+        page.close()
+    assert problems == {}, f"wider than the column at 390 px: {problems}"
+
+
+def test_figures_are_sharp(browser, site):
+    densities = {}
+    for path in CHAPTER_PAGES:
+        page = _open(browser, site, path, 1280)
+        densities[path] = page.evaluate(
+            """() => [...document.querySelectorAll('figure img, div.cell_output img')]
+                 .filter(i => i.clientWidth > 0)
+                 .map(i => i.naturalWidth / i.clientWidth)"""
+        )
+        page.close()
+    figures = [d for ds in densities.values() for d in ds]
+    assert len(figures) >= 15, densities
+    soft = {p: [round(d, 2) for d in ds if d < 1.5] for p, ds in densities.items()}
+    assert all(not s for s in soft.values()), f"figures under 1.5x pixel density: {soft}"
+
+
+def test_dark_mode_figure_has_a_dark_background_and_readable_axes(browser, site):
+    """The figure of chapter 4 in dark mode: mostly dark, with light axes and labels."""
+    from PIL import Image
+
+    page = _open(browser, site, "book/04_forward_reverse.html", 1280, dark=True)
+    try:
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        figure = page.locator("figure img").first
+        figure.scroll_into_view_if_needed()
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "dark_mode_figure.png"
+        figure.screenshot(path=str(shot))
+        grey = Image.open(shot).convert("L")
+        pixels = list(grey.getdata())
+        mean = sum(pixels) / len(pixels) / 255
+        bright = sum(p > 170 for p in pixels) / len(pixels)
+        assert mean < 0.35, f"figure is a bright box in dark mode (mean brightness {mean:.2f})"
+        assert bright > 0.01, f"axes and labels not light enough ({bright:.4f} bright pixels)"
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def book_pdf(site):
+    """Print the served book with tools/make_pdf.py (as `make pdf` does)."""
+    import subprocess
+    import sys
+
+    _require_browser()
+    _, html = site
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "make_pdf.py"), str(html)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return html / "klcourse.pdf"
+
+
+def test_pdf_holds_every_chapter_with_bookmarks_and_no_screen_text(book_pdf, site):
+    from bs4 import BeautifulSoup
+    from pypdf import PdfReader
+
+    from tools.make_pdf import page_order
+
+    reader = PdfReader(str(book_pdf))
+    assert len(reader.pages) > 100
+    _, html = site
+    expected = []
+    for page in page_order(html):
+        soup = BeautifulSoup((html / "book" / page).read_text(), "html.parser")
+        h1 = soup.select_one("article.bd-article h1")
+        h1.select_one("a.headerlink").decompose()
+        expected.append(h1.get_text(" ", strip=True))
+    tops = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert [" ".join(t.split()) for t in tops] == [" ".join(t.split()) for t in expected]
+    nested = [item for item in reader.outline if isinstance(item, list)]
+    assert len(nested) >= 12 and sum(map(len, nested)) > 100, "sections bookmarked under chapters"
+    words = "".join("".join((p.extract_text() or "").split()) for p in reader.pages)
+    for title in expected:
+        assert "".join(title.split()) in words, f"chapter {title!r} missing from the PDF"
+    for screen_only in ["Click to hide", "Click to show", "Show code cell", "Hide code cell"]:
+        assert "".join(screen_only.split()) not in words, f"{screen_only!r} printed"
+
+
+def test_every_page_links_to_the_pdf(browser, site, book_pdf):
+    page = _open(browser, site, "book/06_language_models.html", 1280)
+    try:
+        link = page.locator("a", has_text="Download the whole book as a PDF")
+        assert link.count() == 1
+        href = link.get_attribute("href")
+        response = page.request.get(f"{site[0]}/book/{href}")
+        assert response.status == 200 and response.body()[:5] == b"%PDF-", href
+    finally:
+        page.close()
+
+
+def test_search_snippets_show_formulas_not_tex(visit):
+    v = visit("search.html?q=Gibbs")
+    page = v.page
+
+    def check():
+        page.wait_for_selector("#search-results li p.context", timeout=20_000)
+        page.wait_for_timeout(1500)  # snippets arrive one by one and are typeset
+        snippets = page.locator("#search-results li p.context").all()
+        assert snippets
+        for s in snippets:
+            text = s.evaluate(
+                "e => { const c = e.cloneNode(true);"
+                " c.querySelectorAll('mjx-container').forEach(m => m.remove());"
+                " return c.textContent; }"
+            )
+            assert "\\(" not in text and "\\)" not in text, text
+        assert page.locator("#search-results li p.context mjx-container").count() > 0
+
+    _checked(v, check)
