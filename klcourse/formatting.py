@@ -76,11 +76,12 @@ class Table:
             ]
             return "<tr>" + "".join(parts) + "</tr>"
 
-        caption = f"<caption>{_escape(self.caption)}</caption>" if self.caption else ""
+        caption = f'<p class="klc-caption">{_escape(self.caption)}</p>' if self.caption else ""
         body = "".join(row("td", r) for r in self.cells)
+        # the caption sits above the scrolling box, so it wraps to the column on a phone
         return (
-            f'<table class="klc-table">{caption}<thead>{row("th", self.header)}</thead>'
-            f"<tbody>{body}</tbody></table>"
+            f'<div class="klc-table">{caption}<div class="klc-scroll"><table>'
+            f"<thead>{row('th', self.header)}</thead><tbody>{body}</tbody></table></div></div>"
         )
 
     def __repr__(self) -> str:
@@ -106,13 +107,13 @@ def table(rows, header, *, spec=".4f", caption: str | None = None) -> Table:
 
     Parameters
     ----------
-    rows : sequence of sequences
-        One sequence per row, as long as ``header``. A cell is a ``str``
+    rows : list of list
+        One list (or other sequence) per row, as long as ``header``. A cell is a ``str``
         (shown as is), an ``int``, or a real number (formatted with ``spec``
         through :func:`show`, so round-off of an exact zero prints as a bound).
-    header : sequence of str
+    header : list of str
         The column titles.
-    spec : str or sequence of str, optional
+    spec : str or list of str, optional
         Format of the real-number cells: one spec for all columns, or one per
         column. Default ``".4f"``.
     caption : str, optional

@@ -21,8 +21,9 @@ class _Cells(HTMLParser):
         self.cells, self.caption, self._open = [], None, None
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("th", "td", "caption"):
-            self._open = (tag, dict(attrs).get("class"), [])
+        cls = dict(attrs).get("class")
+        if tag in ("th", "td") or (tag == "p" and cls == "klc-caption"):
+            self._open = (tag, cls, [])
 
     def handle_data(self, data):
         if self._open:
@@ -31,7 +32,7 @@ class _Cells(HTMLParser):
     def handle_endtag(self, tag):
         if self._open and tag == self._open[0]:
             kind, cls, text = self._open
-            if kind == "caption":
+            if kind == "p":
                 self.caption = "".join(text)
             else:
                 self.cells.append((kind, cls, "".join(text)))

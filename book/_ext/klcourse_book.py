@@ -15,12 +15,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
+from pybtex.style.sorting import BaseSortingStyle
 from sphinx.application import Sphinx
 
 PDF_NAME = "klcourse.pdf"
@@ -37,8 +39,9 @@ def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
             context[key] = [a for a in context[key] if not _is_thebe(a)]
 
 
-def _surname(person) -> str:
-    return Text.from_latex(" ".join(person.prelast_names + person.last_names)).render_as("text")
+def _surname(person, particle: bool = True) -> str:
+    names = (person.prelast_names if particle else []) + person.last_names
+    return Text.from_latex(" ".join(names)).render_as("text")
 
 
 class AuthorYearLabels(BaseLabelStyle):
@@ -60,9 +63,9 @@ class AuthorYearLabels(BaseLabelStyle):
             yield label
 
     @staticmethod
-    def _label(entry) -> str:
+    def _label(entry, particle: bool = True) -> str:
         people = entry.persons.get("author") or entry.persons.get("editor") or []
-        names = [_surname(p) for p in people]
+        names = [_surname(p, particle) for p in people]
         if not names:
             who = Text.from_latex(entry.fields.get("title", entry.key)).render_as("text")
         elif len(names) == 1:
@@ -74,11 +77,23 @@ class AuthorYearLabels(BaseLabelStyle):
         return f"{who}, {entry.fields.get('year', 'n.d.')}"
 
 
+class LabelOrder(BaseSortingStyle):
+    """Alphabetical by the label a reader sees, "van Erven" under E, accents ignored.
+
+    (pybtex's author_year_title puts corporate authors such as {The SciPy
+    community} after everyone else.)"""
+
+    def sorting_key(self, entry):
+        label = AuthorYearLabels._label(entry, particle=False)
+        plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+        return plain.lower()
+
+
 class AuthorYearStyle(UnsrtStyle):
-    """The unsrt entry format, sorted by author and year, with author-year labels."""
+    """The unsrt entry format, in label order, with author-year labels."""
 
     default_label_style = AuthorYearLabels
-    default_sorting_style = "author_year_title"
+    default_sorting_style = LabelOrder
 
 
 def _footer_pdf_link(app, pagename, templatename, context, doctree) -> None:
