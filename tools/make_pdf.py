@@ -143,7 +143,7 @@ def combined_document(html: Path) -> tuple[str, list[str], list[tuple[int, str]]
             f"<p>klcourse {_version()}: the course as one document, printed from the"
             " HTML book. The notebooks, and the book itself, are at the repository"
             " named in the README.</p>"
-            f"<p class='klc-print-contents'>Contents</p><ol>{contents}</ol>",
+            f"<p class='klc-print-contents'>Contents</p><ul class='klc-print-toc'>{contents}</ul>",
             "html.parser",
         )
     )
@@ -218,12 +218,11 @@ def bookmark_chapters(
 ) -> int:
     """One top-level bookmark per chapter, with Chromium's section bookmarks under it.
 
-    Chromium makes bookmarks from the headings, but in a document this long it
-    leaves out the chapters' own titles (h1) and hangs every section under the
-    first one, and it drops the space at each line break of a heading. Each
-    chapter's start is a named destination (the cover's contents link to it);
-    the outline is rebuilt from those, with the sections nested by level and
-    titled as in the HTML. Returns the number of pages.
+    Chromium makes bookmarks from the headings, but it drops the space at each
+    line break of a heading ("the largestentropy"). Each chapter's start is a
+    named destination (the cover's contents link to it); the outline is rebuilt
+    from those, with Chromium's section bookmarks (their pages) nested by level
+    and titled as in the HTML. Returns the number of pages.
     """
     from pypdf import PdfReader, PdfWriter
 
@@ -237,18 +236,16 @@ def bookmark_chapters(
         starts.append(reader.get_destination_page_number(destinations[name]))
     if starts != sorted(starts):
         raise RuntimeError(f"chapters out of order in the PDF: {starts}")
-    sections = []  # (page, title) of every heading Chromium bookmarked, in order
+    sections = []  # (page, title) of every heading below a chapter title, in order
 
-    def walk(items):
+    def walk(items, depth):
         for item in items:
             if isinstance(item, list):
-                walk(item)
-            else:
+                walk(item, depth + 1)
+            elif depth > 0:  # depth 0: the chapters' own titles
                 sections.append((reader.get_destination_page_number(item), item.title))
 
-    walk(reader.outline)
-    chapter_keys = {"".join(t.split()) for t in titles}
-    sections = [(n, t) for n, t in sections if "".join(t.split()) not in chapter_keys]
+    walk(reader.outline, 0)
     if len(sections) == len(headings):  # Chromium's bookmarks are the headings, in order
         sections = [
             (n, level, text) for (n, _), (level, text) in zip(sections, headings, strict=True)
