@@ -16,9 +16,9 @@ from pathlib import Path
 from make_pdf import CHROMIUM_ARGS, ROOT, _Quiet, find_chromium
 
 SHOTS = {
-    # name: (page, anchor to scroll to, viewport width, height, device scale)
+    # name: (page, element to scroll to, viewport width, height, device scale)
     "desktop": ("book/04_forward_reverse.html", "#the-reverse-fit-seeks-a-mode", 1280, 800, 1),
-    "phone": ("book/03_dice.html", "#both-directions-term-by-term", 390, 844, 2),
+    "phone": ("book/03_dice.html", "#fig-stein img", 390, 844, 2),
 }
 
 
@@ -36,9 +36,15 @@ def main(html: Path) -> int:
             page = browser.new_page(
                 viewport={"width": width, "height": height}, device_scale_factor=scale
             )
-            page.goto(f"{base}/{path}{anchor}", wait_until="networkidle")
+            page.goto(f"{base}/{path}", wait_until="networkidle")
             page.evaluate("async () => { await MathJax.startup.promise; }")
-            page.wait_for_timeout(500)
+            # scroll the element just below the page's header
+            page.evaluate(
+                "(sel) => { const e = document.querySelector(sel);"
+                " window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 90); }",
+                anchor,
+            )
+            page.wait_for_timeout(2000)
             out = ROOT / "docs" / f"screenshot-{name}.png"
             page.screenshot(path=str(out))
             print(out)
