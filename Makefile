@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Test workers: one per core (at most 4); each notebook runs whole on one worker.
 WORKERS ?= auto
 
-.PHONY: book test lint clean notebooks mutation
+.PHONY: book html pdf test lint clean notebooks mutation
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,11 +17,20 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-## make book: build the HTML book into _build/html
-book: $(STAMP)
-	$(BIN)/jupyter-book build . --builder html
+## make book: the HTML book in _build/html, and the whole book as one PDF in
+## _build/html/klcourse.pdf (skipped, with a note, where Chromium is not installed)
+book: html
+	$(BIN)/python tools/make_pdf.py --skip-without-browser _build/html
 	@echo
 	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+
+## make html: the HTML book only
+html: $(STAMP)
+	$(BIN)/jupyter-book build . --builder html
+
+## make pdf: the HTML book and its PDF (fails where Chromium is missing)
+pdf: html
+	$(BIN)/python tools/make_pdf.py _build/html
 
 ## make test: lint, unit tests and doctests, notebooks (nbval, in a Colab-like kernel with
 ## klcourse from a wheel), text/notebook pairs, warning-free build, browser check.

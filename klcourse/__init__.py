@@ -23,7 +23,7 @@ from klcourse.gaussians import gaussian_kl, gaussian_kl_mv
 from klcourse.information import conditional_entropy, joint_entropy, mutual_information
 from klcourse.reproducibility import set_seed, train_seed
 
-__version__ = "0.6.0"
+__version__ = "0.7.0"
 
 __all__ = [
     "alpha_divergence",

@@ -85,7 +85,14 @@ def stein_errors(n: int, alpha: float = 0.05) -> SteinErrors:
     r"""Error probabilities of the best non-randomised test of FAIR against LOADED from ``n`` rolls.
 
     For these two dice the log-likelihood ratio of a sequence of rolls,
-    :math:`\sum_i \log\frac{\mathrm{LOADED}(x_i)}{\mathrm{FAIR}(x_i)} = K\log 3 + (n-K)\log 0.6`,
+
+    .. math::
+
+        \begin{aligned}
+        &\sum_i \log\frac{\mathrm{LOADED}(x_i)}{\mathrm{FAIR}(x_i)} \\
+        &\quad = K\log 3 + (n-K)\log 0.6,
+        \end{aligned}
+
     depends only on the number of sixes :math:`K`, and grows with it. So the
     Neyman–Pearson test says "loaded" when :math:`K \ge c`, with :math:`c` the
     smallest threshold whose false alarm rate :math:`P_{\mathrm{fair}}(K \ge c)`

@@ -129,9 +129,11 @@ def gaussian_kl_mv(mu_p: ArrayLike, cov_p: ArrayLike, mu_q: ArrayLike, cov_q: Ar
 
     .. math::
 
-        D_{KL}(p \,\|\, q) = \tfrac12 \Big[ \operatorname{tr}(\Sigma_q^{-1}\Sigma_p)
-            + (\mu_q - \mu_p)^\top \Sigma_q^{-1} (\mu_q - \mu_p) - k
-            + \log\frac{\det \Sigma_q}{\det \Sigma_p} \Big]
+        \begin{aligned}
+        D_{KL}(p \,\|\, q) &= \tfrac12 \Big[ \operatorname{tr}(\Sigma_q^{-1}\Sigma_p) \\
+            &\qquad {}+ (\mu_q - \mu_p)^\top \Sigma_q^{-1} (\mu_q - \mu_p) - k \\
+            &\qquad {}+ \log\frac{\det \Sigma_q}{\det \Sigma_p} \Big]
+        \end{aligned}
 
     Computed through Cholesky factors :math:`\Sigma = L L^\top` and triangular
     solves, so that no inverse or determinant is formed explicitly:

@@ -84,8 +84,10 @@ def conditional_entropy(joint: ArrayLike, base: float | None = None) -> float:
 
     .. math::
 
-        H(Y \mid X) = -\sum_{x, y} p(x, y) \log \frac{p(x, y)}{p(x)}
-                    = H(X, Y) - H(X)
+        \begin{aligned}
+        H(Y \mid X) &= -\sum_{x, y} p(x, y) \log \frac{p(x, y)}{p(x)} \\
+                    &= H(X, Y) - H(X)
+        \end{aligned}
 
     Rows are X and columns Y; for H(X | Y) pass ``joint.T``. Computed term by term
     (each term is ``>= 0`` because ``p(x, y) <= p(x)``), not as a difference of two
@@ -122,9 +124,11 @@ def mutual_information(joint: ArrayLike, base: float | None = None) -> float:
 
     .. math::
 
-        I(X; Y) = D_{KL}\big(p(x, y) \,\|\, p(x)\,p(y)\big)
-                = \sum_{x, y} p(x, y) \log \frac{p(x, y)}{p(x)\,p(y)}
-                = H(Y) - H(Y \mid X)
+        \begin{aligned}
+        I(X; Y) &= D_{KL}\big(p(x, y) \,\|\, p(x)\,p(y)\big) \\
+                &= \sum_{x, y} p(x, y) \log \frac{p(x, y)}{p(x)\,p(y)} \\
+                &= H(Y) - H(Y \mid X)
+        \end{aligned}
 
     Symmetric in X and Y, ``>= 0``, and 0 exactly when X and Y are independent.
     The log-ratio is taken as ``log p(x, y) - log p(x) - log p(y)``, so tiny

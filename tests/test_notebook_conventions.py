@@ -77,6 +77,29 @@ def test_figures_have_caption_name_and_alt_text(path):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_figures_are_retina_pngs_at_most_640_pixels_wide(path):
+    """Twice the pixels of their shown size (sharp on modern screens), and no wider than
+    6.4 inches, so that 11-point text stays readable when a phone shrinks the figure."""
+    import base64
+    import struct
+
+    from klcourse.plotting import MAX_WIDTH_IN
+
+    for c in cells(path):
+        for o in c.get("outputs", []):
+            if "image/png" not in o.get("data", {}):
+                continue
+            png = base64.b64decode(o["data"]["image/png"])
+            pixels_w, pixels_h = struct.unpack(">II", png[16:24])  # the IHDR chunk
+            shown = o.get("metadata", {}).get("image/png", {})
+            assert {"width", "height"} <= shown.keys(), f"not a retina PNG: {source(c)[:60]}"
+            # (the inline backend saves with a tight box and 0.1-inch padding on each side)
+            assert shown["width"] <= (MAX_WIDTH_IN + 0.2) * 100, (shown, source(c)[:60])
+            assert pixels_w >= 1.9 * shown["width"], (pixels_w, shown, source(c)[:60])
+            assert abs(pixels_w / pixels_h - shown["width"] / shown["height"]) < 0.02
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_printed_numbers_state_their_unit(path):
     """A printed KL or entropy says nats or bits on the same line."""
     for c in cells(path):

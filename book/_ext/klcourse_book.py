@@ -1,14 +1,31 @@
 """Small build tweaks for the klcourse book.
 
 * Drop sphinx-thebe's scripts and stylesheet. Jupyter Book always loads the
-  extension; this book does not use live code cells, and the scripts refer to a
-  CDN and are added twice under Sphinx 7.4 (a page error "THEBE_JS_URL has already
-  been declared"). The book must load nothing from another host.
+  extension; this book does not use live code cells, and the scripts refer to
+  a CDN and are added twice under Sphinx 7.4 (a page error "THEBE_JS_URL has
+  already been declared"). The book must load nothing from another host.
+* A bibliography style whose labels are "Author, Year", matching the
+  author-year citations in the text (pybtex's default labels are alpha codes
+  such as "KL51", which read as a second citation system).
+* MathJax on every page, so that the search page can typeset the formulas in
+  its result snippets (_static/klcourse.js does that).
+* A link to the whole book as one PDF (``make pdf`` writes ``klcourse.pdf``
+  at the root of the site) in every page's footer.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections import Counter
+
+from pybtex.plugin import register_plugin
+from pybtex.richtext import Text
+from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+from pybtex.style.labels import BaseLabelStyle
+from pybtex.style.sorting import BaseSortingStyle
 from sphinx.application import Sphinx
+
+PDF_NAME = "klcourse.pdf"
 
 
 def _is_thebe(asset) -> bool:
@@ -22,6 +39,75 @@ def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
             context[key] = [a for a in context[key] if not _is_thebe(a)]
 
 
+def _surname(person, particle: bool = True) -> str:
+    names = (person.prelast_names if particle else []) + person.last_names
+    return Text.from_latex(" ".join(names)).render_as("text")
+
+
+class AuthorYearLabels(BaseLabelStyle):
+    """Labels "Kelly, 1956", "Kullback and Leibler, 1951", "Hinton et al., 2015".
+
+    They read exactly like the citations in the text (sphinxcontrib-bibtex's
+    author_year style), so a reader finds "[Kelly, 1956]" under that label.
+
+    Labels that would repeat get a, b, ... after the year.
+    """
+
+    def format_labels(self, sorted_entries):
+        labels = [self._label(entry) for entry in sorted_entries]
+        total, seen = Counter(labels), Counter()
+        for label in labels:
+            if total[label] > 1:
+                seen[label] += 1
+                label = f"{label}{'abcdefghijklmnopqrstuvwxyz'[seen[label] - 1]}"
+            yield label
+
+    @staticmethod
+    def _label(entry, particle: bool = True) -> str:
+        people = entry.persons.get("author") or entry.persons.get("editor") or []
+        names = [_surname(p, particle) for p in people]
+        if not names:
+            who = Text.from_latex(entry.fields.get("title", entry.key)).render_as("text")
+        elif len(names) == 1:
+            who = names[0]
+        elif len(names) == 2:
+            who = f"{names[0]} and {names[1]}"
+        else:
+            who = f"{names[0]} et al."
+        return f"{who}, {entry.fields.get('year', 'n.d.')}"
+
+
+class LabelOrder(BaseSortingStyle):
+    """Alphabetical by the label a reader sees, "van Erven" under E, accents ignored.
+
+    (pybtex's author_year_title puts corporate authors such as {The SciPy
+    community} after everyone else.)"""
+
+    def sorting_key(self, entry):
+        label = AuthorYearLabels._label(entry, particle=False)
+        plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+        return plain.lower()
+
+
+class AuthorYearStyle(UnsrtStyle):
+    """The unsrt entry format, in label order, with author-year labels."""
+
+    default_label_style = AuthorYearLabels
+    default_sorting_style = LabelOrder
+
+
+def _footer_pdf_link(app, pagename, templatename, context, doctree) -> None:
+    href = context["pathto"](PDF_NAME, 1)
+    link = (
+        f'<p class="klc-pdf-link"><a href="{href}" download>'
+        "Download the whole book as a PDF</a></p>"
+    )
+    context["theme_extra_footer"] = (context.get("theme_extra_footer") or "") + link
+
+
 def setup(app: Sphinx) -> dict:
+    register_plugin("pybtex.style.formatting", "klcourse_author_year", AuthorYearStyle)
+    app.set_html_assets_policy("always")
     app.connect("html-page-context", _drop_thebe, priority=900)
+    app.connect("html-page-context", _footer_pdf_link)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

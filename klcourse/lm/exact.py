@@ -93,9 +93,13 @@ def reverse_kl_gradients(student: torch.nn.Module, teacher: TopicTeacher) -> Gra
     with :math:`f_t = D(q(\cdot\mid y_{<t}) \,\|\, p(\cdot\mid y_{<t}))`. Its gradient
     has two parts:
 
-    .. math:: \nabla D = \underbrace{\mathbb{E}_q\Big[\sum_t \nabla f_t\Big]}_{\text{per token}}
-        + \underbrace{\mathbb{E}_q\Big[\sum_s \nabla\log q(y_s\mid y_{<s})
-        \sum_{t>s} f_t\Big]}_{\text{policy gradient}}
+    .. math::
+
+        \begin{aligned}
+        \nabla D &= \underbrace{\mathbb{E}_q\Big[\sum_t \nabla f_t\Big]}_{\text{per token}} \\
+            &\quad {}+ \underbrace{\mathbb{E}_q\Big[\sum_s \nabla\log q(y_s\mid y_{<s})
+            \sum_{t>s} f_t\Big]}_{\text{policy gradient}}
+        \end{aligned}
 
     The first is the expected gradient of per-token reverse KL on the student's own
     samples (:func:`klcourse.lm.onpolicy.on_policy` with ``beta=1``); the second

@@ -38,8 +38,12 @@ def generalized_jsd(
     With :math:`P = \mathrm{softmax}(p/T)`, :math:`Q = \mathrm{softmax}(q/T)` and
     :math:`M = \beta P + (1-\beta) Q`,
 
-    .. math:: \mathrm{JSD}_\beta(P \,\|\, Q) = \beta D_{KL}(P \,\|\, M)
-        + (1-\beta) D_{KL}(Q \,\|\, M), \qquad 0 < \beta < 1,
+    .. math::
+
+        \begin{aligned}
+        &\mathrm{JSD}_\beta(P \,\|\, Q) = \beta D_{KL}(P \,\|\, M) \\
+            &\qquad {}+ (1-\beta) D_{KL}(Q \,\|\, M), \qquad 0 < \beta < 1,
+        \end{aligned}
 
     and, as in TRL, the plain KLs at the endpoints: :math:`D_{KL}(P\|Q)` at β = 0 and
     :math:`D_{KL}(Q\|P)` at β = 1. With p the teacher and q the student this is TRL's

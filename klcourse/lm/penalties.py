@@ -36,8 +36,12 @@ def kl_penalty(
 
     With :math:`\log r = \log\pi_{\text{ref}} - \log\pi` at each token,
 
-    .. math:: k_1 = -\log r, \quad k_2 = \tfrac12 (\log r)^2, \quad
-        k_3 = r - 1 - \log r, \quad \text{abs} = |\log r|.
+    .. math::
+
+        \begin{aligned}
+        &k_1 = -\log r, \quad k_2 = \tfrac12 (\log r)^2, \\
+        &k_3 = r - 1 - \log r, \quad \text{abs} = |\log r|.
+        \end{aligned}
 
     k1 and k3 average to :math:`D_{KL}(\pi\,\|\,\pi_{\text{ref}})` per token; k2 and abs
     do not. As a *loss*, differentiated as it stands, their expected gradients differ
@@ -145,8 +149,12 @@ def dpo_loss(
 ) -> torch.Tensor:
     r"""DPO's loss per preference pair (Rafailov et al., 2023), in nats.
 
-    .. math:: -\log\sigma\Big(\beta\big[(\log\pi(y_w) - \log\pi_{\text{ref}}(y_w))
-        - (\log\pi(y_l) - \log\pi_{\text{ref}}(y_l))\big]\Big)
+    .. math::
+
+        \begin{aligned}
+        -\log\sigma\Big(\beta\big[&(\log\pi(y_w) - \log\pi_{\text{ref}}(y_w)) \\
+            &- (\log\pi(y_l) - \log\pi_{\text{ref}}(y_l))\big]\Big)
+        \end{aligned}
 
     with :math:`y_w` the chosen and :math:`y_l` the rejected response (log-probabilities
     of whole sequences). Its minimiser, when preferences follow a Bradley-Terry model

@@ -199,8 +199,12 @@ def token_kl(
 ) -> torch.Tensor:
     r"""Per-position KL(softmax(p_logits) ‖ softmax(q_logits)) over the last (vocabulary) axis.
 
-    .. math:: D_{KL}(P_t \,\|\, Q_t) = \sum_v P_t(v) \big(\log P_t(v) - \log Q_t(v)\big),
-       \quad P_t = \mathrm{softmax}(p_t),\; Q_t = \mathrm{softmax}(q_t)
+    .. math::
+
+        \begin{aligned}
+        D_{KL}(P_t \,\|\, Q_t) &= \sum_v P_t(v) \big(\log P_t(v) - \log Q_t(v)\big), \\
+        P_t &= \mathrm{softmax}(p_t),\; Q_t = \mathrm{softmax}(q_t)
+        \end{aligned}
 
     Parameters
     ----------
