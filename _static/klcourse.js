@@ -48,7 +48,23 @@
     if (window.MathJax && MathJax.typesetPromise) MathJax.typesetPromise([p]).catch(() => {});
   }
 
+  // The snippet comes from the page's main area, which also holds the theme's printed
+  // table of contents of the page: leave that out, or snippets read "Contents ...".
+  function withoutPrintToc() {
+    // searchtools.js declares `const Search`: a global name, not a property of window
+    if (typeof Search === "undefined" || !Search.htmlToText || Search.htmlToText.klcourse) return;
+    const original = Search.htmlToText;
+    Search.htmlToText = function (htmlString, anchor) {
+      const doc = new DOMParser().parseFromString(htmlString, "text/html");
+      doc.querySelectorAll("#jb-print-docs-body").forEach((e) => e.remove());
+      return original(doc.documentElement.outerHTML, anchor);
+    };
+    Search.htmlToText.klcourse = true;
+  }
+  withoutPrintToc();
+
   document.addEventListener("DOMContentLoaded", function () {
+    withoutPrintToc();
     const results = document.getElementById("search-results");
     if (!results) return;
     new MutationObserver(function (mutations) {

@@ -466,6 +466,7 @@ def test_search_snippets_show_formulas_not_tex(visit):
                 " return c.textContent; }"
             )
             assert not any(tex in text for tex in ("\\(", "\\)", "\\[", "\\]")), text
+            assert not text.lstrip().startswith("Contents"), f"the print TOC in a snippet: {text}"
         assert page.locator("#search-results li p.context mjx-container").count() > 0
 
     _checked(v, check)
