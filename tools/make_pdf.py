@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import logging
 import os
 import shutil
 import sys
@@ -226,6 +227,9 @@ def bookmark_chapters(
     """
     from pypdf import PdfReader, PdfWriter
 
+    # Chromium's PDFs declare a trailer size one object short; pypdf reads them fine
+    # but says so on every run
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     reader = PdfReader(str(pdf))
     destinations = reader.named_destinations
     starts = []
