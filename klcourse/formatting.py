@@ -123,7 +123,7 @@ def table(rows, header, *, spec=".4f", caption: str | None = None) -> Table:
     -------
     Table
         Shows as an HTML table in Jupyter; ``repr`` is the text layout.
-        Columns whose cells are all numbers are right-aligned.
+        Columns whose cells are all numbers (or empty strings) are right-aligned.
 
     Examples
     --------
@@ -159,7 +159,7 @@ def table(rows, header, *, spec=".4f", caption: str | None = None) -> Table:
         line = []
         for j, v in enumerate(r):
             if isinstance(v, str):
-                numeric[j] = False
+                numeric[j] = numeric[j] and v == ""  # an empty cell keeps a column numeric
                 line.append(v)
             elif isinstance(v, numbers.Integral) and not isinstance(v, bool):
                 line.append(str(int(v)))

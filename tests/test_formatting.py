@@ -67,6 +67,13 @@ def test_html_and_text_hold_the_same_cells():
     ]
 
 
+def test_an_empty_cell_keeps_a_column_of_numbers_right_aligned():
+    t = table([["a", 0.5], ["sum", ""]], ["row", "x"])
+    assert [c[1] for c in _parse(t).cells] == [None, "num", None, "num", None, "num"]
+    t = table([["a", 0.5], ["b", "n/a"]], ["row", "x"])
+    assert [c[1] for c in _parse(t).cells][-1] is None  # a word makes it a text column
+
+
 def test_round_off_is_shown_as_a_bound_and_specs_apply_per_column():
     t = table([[2.8e-17, 0.000123]], ["diff", "small"], spec=[".4f", ".2e"])
     assert [c[2] for c in _parse(t).cells][2:] == ["< 1e-12", "1.23e-04"]
