@@ -21,8 +21,11 @@ COLORS = {
     "yellow": "#E69F00",
 }
 
+#: The widest figure the book shows, in inches (640 screen pixels at 100 dpi).
+MAX_WIDTH_IN = 6.4
+
 _STYLE = {
-    "figure.figsize": (6.4, 3.8),
+    "figure.figsize": (MAX_WIDTH_IN, 3.8),
     "figure.dpi": 100,
     "savefig.dpi": 200,
     "figure.facecolor": "white",
@@ -42,10 +45,6 @@ _STYLE = {
     "axes.prop_cycle": mpl.cycler(color=list(COLORS.values())),
     "image.cmap": "viridis",
 }
-
-
-#: The widest figure the book shows, in inches (640 screen pixels at 100 dpi).
-MAX_WIDTH_IN = 6.4
 
 
 def use_style() -> None:

@@ -11,16 +11,13 @@ are skipped locally, but fail when CI=true or KLCOURSE_REQUIRE_BROWSER=1.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CHAPTERS, ROOT
-from tools.make_pdf import CHROMIUM_ARGS, find_chromium
+from tools.make_pdf import CHROMIUM_ARGS, find_chromium, serve
 
 CHROMIUM = find_chromium()
 ARTIFACTS = ROOT / "test-artifacts"
@@ -45,21 +42,12 @@ def _require_browser():
     pytest.skip(message)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(built_book):
     """Serve the built HTML on an ephemeral loopback port."""
     html, _ = built_book
-    handler = functools.partial(_QuietHandler, directory=str(html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", html
-    server.shutdown()
+    with serve(html) as base:
+        yield base, html
 
 
 @pytest.fixture(scope="module")
@@ -403,13 +391,13 @@ def test_pdf_holds_every_chapter_with_bookmarks_and_no_screen_text(book_pdf, sit
     from bs4 import BeautifulSoup
     from pypdf import PdfReader
 
-    from tools.make_pdf import page_order
+    from tools.make_pdf import combined_document, page_order
 
     reader = PdfReader(str(book_pdf))
     assert len(reader.pages) > 100
     _, html = site
-    expected = []
-    for page in page_order(html):
+    expected, pages = [], page_order(html)
+    for page in pages:
         soup = BeautifulSoup((html / "book" / page).read_text(), "html.parser")
         h1 = soup.select_one("article.bd-article h1")
         h1.select_one("a.headerlink").decompose()
@@ -426,9 +414,7 @@ def test_pdf_holds_every_chapter_with_bookmarks_and_no_screen_text(book_pdf, sit
     # the glossary's Chinese terms are text, not empty boxes (a CJK font is installed)
     assert "散度" in words and "交叉熵" in words, "Chinese glossary terms missing: fonts-noto-cjk?"
     # section bookmarks carry the headings' own words (Chromium's run words together)
-    from tools.make_pdf import combined_document
-
-    _, _, headings = combined_document(html)
+    _, _, headings = combined_document(html, pages)
 
     def below(items):
         for item in items:

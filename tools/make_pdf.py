@@ -14,6 +14,7 @@ The PDF lies at the root of the site, where every page's footer links to it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.server
 import logging
@@ -80,6 +81,12 @@ def _stem(page: str) -> str:
     return page.removesuffix(".html")
 
 
+def _drop_screen_only(soup) -> None:
+    for selector in SCREEN_ONLY:
+        for el in soup.select(selector):
+            el.decompose()
+
+
 def _relink(article, stem: str, pages: set[str]) -> None:
     """Make ids unique across the joined pages and point links inside the PDF."""
     for el in article.select("[id]"):
@@ -100,30 +107,25 @@ def _version() -> str:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 
-def combined_document(html: Path) -> tuple[str, list[str], list[tuple[int, str]]]:
-    """One HTML document holding every page's article.
+def combined_document(html: Path, pages: list[str]) -> tuple[str, list[str], list[tuple[int, str]]]:
+    """One HTML document holding the articles of `pages` (from :func:`page_order`).
 
     Returns the document, the chapter titles, and (level, text) of every
     heading below the chapter titles, in order.
     """
-    pages = page_order(html)
     template = BeautifulSoup((html / "book" / pages[0]).read_text(), "html.parser")
-    for selector in SCREEN_ONLY:
-        for el in template.select(selector):
-            el.decompose()
+    _drop_screen_only(template)
     body = template.select_one("article.bd-article")
     body.clear()
     title = template.title.string.split("—")[-1].strip() if template.title else "klcourse"
     cover = template.new_tag("section", attrs={"class": "klc-print-cover", "id": "cover"})
     body.append(cover)
-    titles, headings = [], []
+    titles, headings, known = [], [], set(pages)
     for page in pages:
         soup = BeautifulSoup((html / "book" / page).read_text(), "html.parser")
         article = soup.select_one("article.bd-article")
-        for selector in SCREEN_ONLY:
-            for el in article.select(selector):
-                el.decompose()
-        _relink(article, _stem(page), set(pages))
+        _drop_screen_only(article)
+        _relink(article, _stem(page), known)
         h1 = article.find("h1")
         titles.append(h1.get_text(" ", strip=True) if h1 else page)
         headings.extend(
@@ -158,8 +160,24 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def serve(directory: Path):
+    """Serve `directory` on an ephemeral loopback port; yields the base URL.
+
+    (Opened from file://, the theme logs a console error: it has no localStorage.)
+    """
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
 def print_pdf(html: Path, out: Path | None = None) -> dict:
-    """Write the PDF; returns {"path", "pages", "seconds", "titles"}."""
+    """Write the PDF; returns {"path", "pages", "seconds"}."""
     from playwright.sync_api import sync_playwright
 
     chromium = find_chromium()
@@ -171,19 +189,16 @@ def print_pdf(html: Path, out: Path | None = None) -> dict:
     html = html.resolve()
     out = out or html / PDF_NAME
     start = time.perf_counter()
-    document, titles, headings = combined_document(html)
+    pages = page_order(html)
+    document, titles, headings = combined_document(html, pages)
     temp = html / PRINT_PAGE
     temp.write_text(document)
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with sync_playwright() as pw:
+        with serve(html) as base, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.goto(
-                f"http://127.0.0.1:{server.server_address[1]}/{PRINT_PAGE}",
+                f"{base}/{PRINT_PAGE}",
                 wait_until="networkidle",
                 timeout=120_000,
             )
@@ -208,10 +223,9 @@ def print_pdf(html: Path, out: Path | None = None) -> dict:
             )
             browser.close()
     finally:
-        server.shutdown()
         temp.unlink(missing_ok=True)
-    count = bookmark_chapters(out, page_order(html), titles, headings)
-    return {"path": out, "pages": count, "seconds": time.perf_counter() - start, "titles": titles}
+    count = bookmark_chapters(out, pages, titles, headings)
+    return {"path": out, "pages": count, "seconds": time.perf_counter() - start}
 
 
 def bookmark_chapters(

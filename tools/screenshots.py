@@ -7,13 +7,10 @@ Uses the same headless Chromium as the browser tests and make pdf.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import sys
-import threading
 from pathlib import Path
 
-from make_pdf import CHROMIUM_ARGS, ROOT, _Quiet, find_chromium
+from make_pdf import CHROMIUM_ARGS, ROOT, find_chromium, serve
 
 SHOTS = {
     # name: (page, element to scroll to, viewport width, height, device scale)
@@ -25,12 +22,7 @@ SHOTS = {
 def main(html: Path) -> int:
     from playwright.sync_api import sync_playwright
 
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    with sync_playwright() as pw:
+    with serve(html) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         for name, (path, anchor, width, height, scale) in SHOTS.items():
             page = browser.new_page(
@@ -50,7 +42,6 @@ def main(html: Path) -> int:
             print(out)
             page.close()
         browser.close()
-    server.shutdown()
     return 0
 
 
