@@ -31,6 +31,8 @@ from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
 
+from klcourse_search import ChineseSearch
+
 PDF_NAME = "klcourse.pdf"
 
 
@@ -208,4 +210,5 @@ def setup(app: Sphinx) -> dict:
     app.add_transform(KeepDisplayMath)
     app.add_transform(TablesInDivsAreTranslatable)
     app.add_transform(TranslateTocCaptions)
+    app.add_search_language(ChineseSearch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
