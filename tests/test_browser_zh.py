@@ -18,7 +18,9 @@ import pytest
 
 from tests.conftest import CHAPTERS
 from tests.test_browser import (  # noqa: F401
+    _OVERFLOW,
     _checked,
+    _open,
     _wait_for_math,
     browser,
     print_site_pdf,
@@ -138,3 +140,34 @@ def test_chinese_pdf_has_chinese_chapters_and_bookmarks(site):
     first = unicodedata.normalize("NFKC", "".join((reader.pages[0].extract_text() or "").split()))
     # (门 comes back as the radical ⻔, which NFKC leaves alone: test other words)
     assert "目录" in first and "一份文档" in first, first[:200]
+
+
+def test_chinese_pages_fit_a_phone(browser, site):
+    """At 390 px no formula is wider than its column and no page scrolls sideways.
+
+    The Chinese header holds one button more than the theme plans for, and
+    "English" is wider than "中文"; Chinese prose breaks differently too.
+    """
+    problems = {}
+    for path in ZH_PAGES:
+        page = _open(browser, site, path, 390)
+        r = page.evaluate(_OVERFLOW)
+        found = r["display"] + r["inline"]
+        if found or r["page"] > 0:
+            problems[path] = [*found[:3], f"page {r['page']}px too wide"]
+        page.close()
+    assert problems == {}, problems
+
+
+@pytest.mark.parametrize("width", [320, 390])
+@pytest.mark.parametrize("path", ["zh/book/03_dice.html", "book/03_dice.html"])
+def test_language_switch_fits_the_header_of_a_phone(browser, site, path, width):
+    page = _open(browser, site, path, width)
+    right = page.locator("a.klc-language").bounding_box()
+    header = page.evaluate(
+        "() => { const h = document.querySelector('.bd-header-article');"
+        " return [h.scrollWidth, h.clientWidth]; }"
+    )
+    page.close()
+    assert right["x"] + right["width"] <= width, right
+    assert header[0] <= header[1], header
