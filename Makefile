@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Test workers: one per core (at most 4); each notebook runs whole on one worker.
 WORKERS ?= auto
 
-.PHONY: book html pdf test lint clean notebooks mutation
+.PHONY: book html pdf catalogs test lint clean notebooks mutation
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,20 +17,31 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-## make book: the HTML book in _build/html, and the whole book as one PDF in
-## _build/html/klcourse.pdf (skipped, with a note, where Chromium is not installed)
+## make book: both editions of the HTML book, English in _build/html and Chinese in
+## _build/html/zh, and each as one PDF (klcourse.pdf at the root of each; skipped, with a
+## note, where Chromium is not installed)
 book: html
 	$(BIN)/python tools/make_pdf.py --skip-without-browser _build/html
+	$(BIN)/python tools/make_pdf.py --skip-without-browser _build/html/zh
 	@echo
 	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+	@echo "中文版: file://$(CURDIR)/_build/html/zh/index.html"
 
-## make html: the HTML book only
+## make html: the HTML book only, both editions
 html: $(STAMP)
 	$(BIN)/jupyter-book build . --builder html
+	$(BIN)/python tools/build_book.py html --lang zh
+
+## make catalogs: merge the current English text into locales/zh_CN (new text arrives
+## untranslated, changed text fuzzy); then translate, see locales/zh_CN/TERMINOLOGY.md
+catalogs: $(STAMP)
+	$(BIN)/python tools/build_book.py catalogs
+	$(BIN)/python tools/translations.py || true
 
 ## make pdf: the HTML book and its PDF (fails where Chromium is missing)
 pdf: html
 	$(BIN)/python tools/make_pdf.py _build/html
+	$(BIN)/python tools/make_pdf.py _build/html/zh
 
 ## make test: lint, unit tests and doctests, notebooks (nbval, in a Colab-like kernel with
 ## klcourse from a wheel), text/notebook pairs, warning-free build, browser check.

@@ -369,14 +369,12 @@ def test_dark_mode_figure_has_a_dark_background_and_readable_axes(browser, site)
         page.close()
 
 
-@pytest.fixture(scope="module")
-def book_pdf(site):
-    """Print the served book with tools/make_pdf.py (as `make pdf` does)."""
+def print_site_pdf(html: Path) -> Path:
+    """Print the built site at ``html`` with tools/make_pdf.py, as `make pdf` does."""
     import subprocess
     import sys
 
     _require_browser()
-    _, html = site
     proc = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "make_pdf.py"), str(html)],
         capture_output=True,
@@ -385,6 +383,14 @@ def book_pdf(site):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return html / "klcourse.pdf"
+
+
+@pytest.fixture(scope="module")
+def book_pdf(site):
+    """Print the served book with tools/make_pdf.py (as `make pdf` does)."""
+
+    _, html = site
+    return print_site_pdf(html)
 
 
 def test_pdf_holds_every_chapter_with_bookmarks_and_no_screen_text(book_pdf, site):

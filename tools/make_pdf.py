@@ -103,6 +103,21 @@ def _relink(article, stem: str, pages: set[str]) -> None:
             del a["href"]
 
 
+# The cover's words, by the language of the built pages (<html lang>).
+COVER = {
+    "en": (
+        "klcourse {version}: the course as one document, printed from the HTML book."
+        " The notebooks, and the book itself, are at the repository named in the README.",
+        "Contents",
+    ),
+    "zh": (
+        "klcourse {version}：整门课程合为一份文档，由 HTML 版打印而成。"
+        "笔记本和本书的源文件都在 README 所说的代码仓库中。",
+        "目录",
+    ),
+}
+
+
 def _version() -> str:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
@@ -140,13 +155,14 @@ def combined_document(html: Path, pages: list[str]) -> tuple[str, list[str], lis
     contents = "".join(
         f'<li><a href="#{_stem(p)}--top">{t}</a></li>' for p, t in zip(pages, titles, strict=True)
     )
+    lang = (template.html.get("lang") or "en")[:2] if template.html else "en"
+    about, contents_title = COVER.get(lang, COVER["en"])
     cover.append(
         BeautifulSoup(
             f"<p class='klc-print-title'>{title}</p>"
-            f"<p>klcourse {_version()}: the course as one document, printed from the"
-            " HTML book. The notebooks, and the book itself, are at the repository"
-            " named in the README.</p>"
-            f"<p class='klc-print-contents'>Contents</p><ul class='klc-print-toc'>{contents}</ul>",
+            f"<p>{about.format(version=_version())}</p>"
+            f"<p class='klc-print-contents'>{contents_title}</p>"
+            f"<ul class='klc-print-toc'>{contents}</ul>",
             "html.parser",
         )
     )

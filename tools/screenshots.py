@@ -16,6 +16,15 @@ SHOTS = {
     # name: (page, element to scroll to, viewport width, height, device scale)
     "desktop": ("book/04_forward_reverse.html", "#the-reverse-fit-seeks-a-mode", 1280, 800, 1),
     "phone": ("book/03_dice.html", "#fig-stein img", 390, 844, 2),
+    # the Chinese edition (built by `make html` into zh/)
+    "zh-desktop": (
+        "zh/book/04_forward_reverse.html",
+        "#the-reverse-fit-seeks-a-mode",
+        1280,
+        800,
+        1,
+    ),
+    "zh-phone": ("zh/book/03_dice.html", "#fig-stein img", 390, 844, 2),
 }
 
 

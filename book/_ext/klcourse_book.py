@@ -17,13 +17,21 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from pathlib import Path
 
+from docutils import nodes
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
 from pybtex.style.sorting import BaseSortingStyle
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.locale import init as init_locale
+from sphinx.transforms import SphinxTransform
+from sphinx.util.i18n import docname_to_domain
+
+from klcourse_search import ChineseSearch
 
 PDF_NAME = "klcourse.pdf"
 
@@ -96,13 +104,101 @@ class AuthorYearStyle(UnsrtStyle):
     default_sorting_style = LabelOrder
 
 
+def _is_chinese(app) -> bool:
+    return (app.config.language or "en").startswith("zh")
+
+
 def _footer_pdf_link(app, pagename, templatename, context, doctree) -> None:
     href = context["pathto"](PDF_NAME, 1)
-    link = (
-        f'<p class="klc-pdf-link"><a href="{href}" download>'
-        "Download the whole book as a PDF</a></p>"
-    )
+    text = "下载整本书的 PDF" if _is_chinese(app) else "Download the whole book as a PDF"
+    link = f'<p class="klc-pdf-link"><a href="{href}" download>{text}</a></p>'
     context["theme_extra_footer"] = (context.get("theme_extra_footer") or "") + link
+
+
+def other_edition_url(pagename: str, chinese: bool) -> str:
+    """The same page in the other edition, relative to ``pagename``'s HTML file.
+
+    The English edition lies at the root of the site and the Chinese one in
+    ``zh/`` (tools/build_book.py), with the same page names.
+
+    >>> other_edition_url("book/03_dice", chinese=False)
+    '../zh/book/03_dice.html'
+    >>> other_edition_url("index", chinese=True)
+    '../index.html'
+    """
+    up = "../" * pagename.count("/")
+    return f"{up}../{pagename}.html" if chinese else f"{up}zh/{pagename}.html"
+
+
+def _language_switch(app, pagename, templatename, context, doctree) -> None:
+    chinese = _is_chinese(app)
+    context["klc_other"] = {
+        "url": other_edition_url(pagename, chinese),
+        "code": "en" if chinese else "zh-CN",
+        "label": "English" if chinese else "中文",
+        "title": "Read this page in English" if chinese else "阅读本页的中文版",
+    }
+
+
+class KeepDisplayMath(SphinxTransform):
+    """Leave display formulas out of translation.
+
+    A display formula has no prose to translate, and Sphinx would re-parse a
+    translated one as reStructuredText (``::`` and an indented block), which
+    MyST prints as text. Runs before Sphinx's translation (priority 20).
+    """
+
+    default_priority = 10
+
+    def apply(self, **kwargs) -> None:
+        for node in self.document.findall(nodes.math_block):
+            node["translatable"] = False
+
+
+class TablesInDivsAreTranslatable(SphinxTransform):
+    """Give the cells of a table inside a MyST ``{div}`` their page as source.
+
+    MyST's ``div`` leaves the table's nodes without ``source``, and Sphinx
+    only translates nodes that have one (kl_knobs.md's tables were left out
+    of the catalogs). Runs before Sphinx's translation (priority 20).
+    """
+
+    default_priority = 10
+
+    def apply(self, **kwargs) -> None:
+        for table in self.document.findall(nodes.table):
+            ancestor = table.parent
+            while ancestor is not None and not ancestor.source:
+                ancestor = ancestor.parent
+            source = ancestor.source if ancestor is not None else self.document["source"]
+            line = ancestor.line if ancestor is not None else None
+            for node in table.findall(nodes.TextElement):
+                if not node.source:
+                    node.source, node.line = source, line
+
+
+class TranslateTocCaptions(SphinxTransform):
+    """Translate the captions of the table of contents ("Start here", ...).
+
+    sphinx-external-toc inserts the toctrees (priority 100) after Sphinx has
+    translated the page (priority 20), so their captions would stay English
+    in the sidebar. The gettext builder puts them in the root page's catalog.
+    """
+
+    default_priority = 110
+
+    def apply(self, **kwargs) -> None:
+        language = self.config.language or "en"
+        if language == "en" or not self.config.locale_dirs:
+            return
+        dirs = [str(Path(self.env.srcdir, d)) for d in self.config.locale_dirs]
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog, found = init_locale(dirs, language, domain)
+        if not found:
+            return
+        for toctree in self.document.findall(addnodes.toctree):
+            if toctree.get("caption"):
+                toctree["caption"] = catalog.gettext(toctree["caption"])
 
 
 def setup(app: Sphinx) -> dict:
@@ -110,4 +206,9 @@ def setup(app: Sphinx) -> dict:
     app.set_html_assets_policy("always")
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("html-page-context", _footer_pdf_link)
+    app.connect("html-page-context", _language_switch)
+    app.add_transform(KeepDisplayMath)
+    app.add_transform(TablesInDivsAreTranslatable)
+    app.add_transform(TranslateTocCaptions)
+    app.add_search_language(ChineseSearch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
