@@ -301,10 +301,11 @@ def _content_pages(site):
     return [p for p in _all_pages(site) if p.startswith("book/")]
 
 
-def _too_wide(browser, site, width: int, kinds: tuple[str, ...]) -> dict:
-    """Per page, what is wider than its column at this width (and a screenshot of it)."""
+def _too_wide(browser, site, width: int, kinds: tuple[str, ...], pages=None) -> dict:
+    """Per page (default: the English content pages), what is wider than its column
+    at this width (and a screenshot of it)."""
     problems = {}
-    for path in _content_pages(site):
+    for path in pages if pages is not None else _content_pages(site):
         page = _open(browser, site, path, width)
         r = page.evaluate(_OVERFLOW)
         found = [item for kind in kinds for item in r[kind]]

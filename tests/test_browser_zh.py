@@ -18,9 +18,9 @@ import pytest
 
 from tests.conftest import CHAPTERS
 from tests.test_browser import (  # noqa: F401
-    _OVERFLOW,
     _checked,
     _open,
+    _too_wide,
     _wait_for_math,
     browser,
     print_site_pdf,
@@ -148,15 +148,8 @@ def test_chinese_pages_fit_a_phone(browser, site):
     The Chinese header holds one button more than the theme plans for, and
     "English" is wider than "中文"; Chinese prose breaks differently too.
     """
-    problems = {}
-    for path in ZH_PAGES:
-        page = _open(browser, site, path, 390)
-        r = page.evaluate(_OVERFLOW)
-        found = r["display"] + r["inline"]
-        if found or r["page"] > 0:
-            problems[path] = [*found[:3], f"page {r['page']}px too wide"]
-        page.close()
-    assert problems == {}, problems
+    problems = _too_wide(browser, site, 390, ("display", "inline"), ZH_PAGES)
+    assert problems == {}, f"wider than the column at 390 px: {problems}"
 
 
 @pytest.mark.parametrize("width", [320, 390])
